@@ -1,0 +1,24 @@
+// Shared vitest settings for every workspace. Workspace packages are resolved to their
+// TypeScript sources through the "@orderflow/source" export condition, so tests never
+// run against stale dist/ output.
+import { defineConfig, type ViteUserConfig } from 'vitest/config';
+
+export interface WorkspaceConfigOptions {
+  /** Start NATS + Postgres once for the run (testkit globalSetup). */
+  readonly infra?: boolean;
+  readonly testTimeout?: number;
+}
+
+export function defineWorkspaceConfig(options: WorkspaceConfigOptions = {}): ViteUserConfig {
+  return defineConfig({
+    resolve: { conditions: ['@orderflow/source', 'module', 'node', 'import', 'default'] },
+    ssr: { resolve: { conditions: ['@orderflow/source', 'module', 'node', 'import', 'default'], externalConditions: ['@orderflow/source'] } },
+    test: {
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      testTimeout: options.testTimeout ?? 60_000,
+      hookTimeout: 120_000,
+      globalSetup: options.infra ? ['@orderflow/testkit/global-setup'] : [],
+      pool: 'forks',
+    },
+  });
+}
