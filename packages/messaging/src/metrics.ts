@@ -1,0 +1,25 @@
+/**
+ * Hooks the relay and the consumer runner call as they work. The messaging package does not
+ * depend on a metrics library; service-kit adapts these to prom-client. All methods must be
+ * cheap and must not throw.
+ */
+export interface MessagingMetrics {
+  /** The relay got PubAcks for `count` outbox rows. */
+  relayPublished(count: number): void;
+  /** The relay failed to publish `count` rows; they stay in the outbox and are retried. */
+  relayFailed(count: number): void;
+  /** Outbox rows still waiting to be published, as seen by the last relay pass. */
+  outboxBacklog(count: number): void;
+  /** One message finished in the runner: acked after commit, skipped as a duplicate, nak'd for retry, or dead-lettered. */
+  consumed(consumer: string, outcome: ConsumeOutcome, seconds: number): void;
+}
+
+export type ConsumeOutcome = 'processed' | 'duplicate' | 'retried' | 'dead_lettered';
+
+/** Metrics that go nowhere (the default). */
+export const noopMetrics: MessagingMetrics = {
+  relayPublished: () => {},
+  relayFailed: () => {},
+  outboxBacklog: () => {},
+  consumed: () => {},
+};
