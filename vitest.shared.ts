@@ -1,6 +1,7 @@
 // Shared vitest settings for every workspace. Workspace packages are resolved to their
 // TypeScript sources through the "@orderflow/source" export condition, so tests never
 // run against stale dist/ output.
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
 export interface WorkspaceConfigOptions {
@@ -11,8 +12,8 @@ export interface WorkspaceConfigOptions {
 
 export function defineWorkspaceConfig(options: WorkspaceConfigOptions = {}): ViteUserConfig {
   return defineConfig({
-    resolve: { conditions: ['@orderflow/source', 'module', 'node', 'import', 'default'] },
-    ssr: { resolve: { conditions: ['@orderflow/source', 'module', 'node', 'import', 'default'], externalConditions: ['@orderflow/source'] } },
+    resolve: { conditions: ['@orderflow/source', ...defaultClientConditions] },
+    ssr: { resolve: { conditions: ['@orderflow/source', ...defaultServerConditions] } },
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       testTimeout: options.testTimeout ?? 60_000,

@@ -33,7 +33,7 @@ export type AnyEventDraft = { [T in EventType]: EventDraft<T> }[EventType];
  * `correlationId` (from the cause, else the origin) and `causationId` (the cause's id).
  * Does not validate `data`; the type system does for producers and the decoder does for consumers.
  */
-export function createEvent<T extends EventType>(draft: EventDraft<T>, origin: EventOrigin): EventOf<T> {
+export function createEvent<D extends AnyEventDraft>(draft: D, origin: EventOrigin): EventOf<D['type']> {
   const correlationId = origin.cause?.correlationId ?? origin.correlationId;
   if (!correlationId) throw new Error(`createEvent(${draft.type}): no correlationId and no cause`);
   return {
@@ -46,5 +46,5 @@ export function createEvent<T extends EventType>(draft: EventDraft<T>, origin: E
     causationId: origin.cause?.id ?? null,
     orderId: draft.orderId,
     data: draft.data,
-  } as unknown as EventOf<T>;
+  } as unknown as EventOf<D['type']>;
 }

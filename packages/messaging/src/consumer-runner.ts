@@ -1,0 +1,348 @@
+import type pg from 'pg';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  decodeEvent,
+  isEventDecodeError,
+  type AnyEventDraft,
+  type DomainEvent,
+  type Namespace,
+  type ServiceName,
+} from '@orderflow/contracts';
+import { defaultRetryPolicy, retryDelay, type RetryPolicy } from './backoff.js';
+import { runWithContext } from './context.js';
+import { publishDeadLetter, type DeadLetterReason } from './dead-letters.js';
+import { isPermanentError } from './errors.js';
+import { isInfrastructureError } from './infra-errors.js';
+import { silentLogger, type Logger } from './logger.js';
+import { noopMetrics, type MessagingMetrics } from './metrics.js';
+import { INSERT_OUTBOX_TEXT, insertOutboxValues, toOutboxRecords, type OutboxRecord } from './outbox.js';
+import { ensureConsumer } from './provision.js';
+import { childTraceparent } from './trace.js';
+
+/** What a handler gets besides the event. */
+export interface HandlerContext<TSchema extends Record<string, unknown> = Record<string, never>> {
+  /**
+   * Drizzle bound to the runner's open transaction: the inbox row, everything the handler
+   * writes and the outbox rows of the events it returns commit together.
+   * Hazard: do not call `tx.transaction()` on it; the transaction is already open.
+   */
+  readonly tx: NodePgDatabase<TSchema>;
+  /** The runner's clock (injectable for tests). */
+  readonly now: Date;
+  readonly log: Logger;
+  /** 1 on first delivery; grows with every redelivery. */
+  readonly deliveryCount: number;
+  /** Tells JetStream the message is still being worked on (resets its ack timer). */
+  working(): void;
+}
+
+/**
+ * Handles one event and returns the events it causes; it never publishes. It may run more than
+ * once for the same event only if its transaction rolled back, so its writes are all-or-nothing.
+ * Throw `PermanentError` for a message that can never succeed; anything else is retried.
+ */
+export type EventHandler<TSchema extends Record<string, unknown> = Record<string, never>> = (
+  event: DomainEvent,
+  ctx: HandlerContext<TSchema>,
+) => Promise<readonly AnyEventDraft[]>;
+
+export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> = Record<string, never>> {
+  readonly nc: NatsConnection;
+  readonly pool: pg.Pool;
+  /** Drizzle schema for `ctx.tx` (relational queries). */
+  readonly schema?: TSchema;
+  /** The consuming service: `source` of the events the handler returns. */
+  readonly source: ServiceName;
+  /** Durable consumer name, `<service>-<purpose>`; shared by all replicas. */
+  readonly name: string;
+  readonly stream: string;
+  /** One subject filter, e.g. `subjectFilter('order.placed')`. */
+  readonly filterSubject: string;
+  readonly namespace?: Namespace;
+  readonly handler: EventHandler<TSchema>;
+  /**
+   * `batch` (default): each fetched batch runs in one transaction; if any message fails, the
+   * batch is rolled back and its messages re-run one transaction each, so a bad message is
+   * isolated. `single`: always one transaction per message.
+   */
+  readonly mode?: 'batch' | 'single';
+  /** Messages per transaction in batch mode. */
+  readonly batchSize?: number;
+  /** Delivered-but-unacked bound for the durable consumer (all replicas). */
+  readonly maxAckPending?: number;
+  readonly ackWaitMs?: number;
+  /** Deliveries before a failing message is dead-lettered. Infrastructure errors never count. */
+  readonly maxAttempts?: number;
+  readonly retry?: RetryPolicy;
+  /** How long `stop()` keeps processing already-delivered messages before nak'ing the rest. */
+  readonly stopTimeoutMs?: number;
+  readonly clock?: () => Date;
+  readonly random?: () => number;
+  readonly logger?: Logger;
+  readonly metrics?: MessagingMetrics;
+  /** Fault injection for crash tests: runs after the commit and before the acks. */
+  readonly faults?: { readonly beforeAck?: () => void | Promise<void> };
+}
+
+export interface ConsumerRunner {
+  readonly name: string;
+  /** Ensures the durable consumer and starts pulling. */
+  start(): Promise<void>;
+  /**
+   * Stops pulling, finishes the messages already delivered (committed and acked), and resolves.
+   * Drain the NATS connection after this, so the last acks are flushed.
+   */
+  stop(): Promise<void>;
+}
+
+interface Item {
+  readonly msg: JsMsg;
+  readonly event: DomainEvent;
+  outcome?: 'processed' | 'duplicate';
+}
+
+const INBOX_INSERT = {
+  name: 'messaging-inbox-insert',
+  text: `insert into messaging_inbox (consumer, event_id) select $1, unnest($2::uuid[])
+         on conflict do nothing returning event_id`,
+};
+
+/**
+ * Runs one durable pull consumer: decode + validate → transaction { inbox insert (duplicates
+ * skipped) → handler → outbox } → commit → ack. Transient failures are nak'd with growing,
+ * jittered delay; undecodable messages, unknown versions, `PermanentError`s and messages out of
+ * attempts go to the dead-letter stream, then are acked.
+ */
+export function createConsumerRunner<TSchema extends Record<string, unknown> = Record<string, never>>(
+  options: ConsumerRunnerOptions<TSchema>,
+): ConsumerRunner {
+  const {
+    nc,
+    pool,
+    source,
+    name,
+    stream,
+    filterSubject,
+    namespace,
+    handler,
+    mode = 'batch',
+    batchSize = 100,
+    maxAckPending = 1000,
+    ackWaitMs = 30_000,
+    maxAttempts = 10,
+    retry = defaultRetryPolicy,
+    stopTimeoutMs = 10_000,
+    clock = () => new Date(),
+    random = Math.random,
+    logger = silentLogger,
+    metrics = noopMetrics,
+  } = options;
+  const js = jetstream(nc);
+  const queue: JsMsg[] = [];
+  let messages: ConsumerMessages | undefined;
+  let pump: Promise<void> | undefined;
+  let worker: Promise<void> | undefined;
+  let stopping = false;
+  let stopDeadline = Infinity;
+  let notify: (() => void) | undefined;
+  let space: (() => void) | undefined;
+  // Local buffer bound: the pump stops taking from the iterator at this depth, so the client
+  // stops pulling and undelivered messages stay on the server for other replicas.
+  const highWater = Math.max(1, (mode === 'batch' ? batchSize : 1) * 2);
+
+  function signal(): void {
+    const n = notify;
+    notify = undefined;
+    n?.();
+  }
+
+  async function deadLetter(msg: JsMsg, reason: DeadLetterReason, error: unknown, started: number): Promise<void> {
+    try {
+      await publishDeadLetter(js, msg, { consumer: name, reason, error, namespace });
+      msg.ack();
+      metrics.consumed(name, 'dead_lettered', (performance.now() - started) / 1000);
+      logger.error({ err: error, reason, subject: msg.subject, seq: msg.info.streamSequence }, `${name}: message dead-lettered`);
+    } catch (err) {
+      logger.error({ err }, `${name}: dead-letter publish failed; message will be redelivered`);
+      msg.nak(retryDelay(msg.info.deliveryCount, retry, random));
+    }
+  }
+
+  async function runTransaction(items: readonly Item[]): Promise<void> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('begin');
+      const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
+      const inserted = await client.query<{ event_id: string }>({ ...INBOX_INSERT, values: [name, ids] });
+      const fresh = new Set(inserted.rows.map((r) => r.event_id));
+      const tx = drizzle({ client, schema: options.schema ?? ({} as TSchema) });
+      const records: OutboxRecord[] = [];
+      for (const item of items) {
+        const id = item.event.id.toLowerCase();
+        // Not fresh: handled by an earlier delivery (or earlier in this batch). Skip, then ack.
+        if (!fresh.delete(id)) {
+          item.outcome = 'duplicate';
+          continue;
+        }
+        const { event, msg } = item;
+        const now = clock();
+        const ctx = {
+          correlationId: event.correlationId,
+          causationId: event.id,
+          eventId: event.id,
+          traceparent: childTraceparent(msg.headers?.get('traceparent') || undefined),
+        };
+        await runWithContext(ctx, async () => {
+          const drafts = await handler(event, {
+            tx,
+            now,
+            log: logger,
+            deliveryCount: msg.info.deliveryCount,
+            working: () => msg.working(),
+          });
+          if (drafts.length > 0) records.push(...toOutboxRecords(drafts, { source, now }).records);
+        });
+        item.outcome = 'processed';
+      }
+      if (records.length > 0) {
+        await client.query({ name: 'messaging-outbox-insert', text: INSERT_OUTBOX_TEXT, values: insertOutboxValues(records) });
+      }
+      await client.query('commit');
+    } catch (err) {
+      await client.query('rollback').catch((e: Error) => {
+        broken = e;
+      });
+      for (const item of items) delete item.outcome;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  function ackAll(items: readonly Item[], started: number): void {
+    const seconds = (performance.now() - started) / 1000;
+    for (const item of items) {
+      item.msg.ack();
+      metrics.consumed(name, item.outcome ?? 'processed', seconds);
+    }
+  }
+
+  async function runOne(item: Item): Promise<void> {
+    const started = performance.now();
+    try {
+      await runTransaction([item]);
+      await options.faults?.beforeAck?.();
+      ackAll([item], started);
+    } catch (err) {
+      const deliveries = item.msg.info.deliveryCount;
+      if (isPermanentError(err)) return deadLetter(item.msg, 'permanent', err, started);
+      if (!isInfrastructureError(err) && deliveries >= maxAttempts) {
+        return deadLetter(item.msg, 'exhausted', err, started);
+      }
+      const delay = retryDelay(Math.min(deliveries, isInfrastructureError(err) ? 6 : deliveries), retry, random);
+      logger.warn({ err, deliveries, delayMs: delay, eventId: item.event.id }, `${name}: handler failed; will retry`);
+      item.msg.nak(delay);
+      metrics.consumed(name, 'retried', (performance.now() - started) / 1000);
+    }
+  }
+
+  async function processBatch(msgs: readonly JsMsg[]): Promise<void> {
+    const started = performance.now();
+    const items: Item[] = [];
+    for (const msg of msgs) {
+      try {
+        items.push({ msg, event: decodeEvent(msg.data) });
+      } catch (err) {
+        const reason: DeadLetterReason =
+          isEventDecodeError(err) && err.failure === 'UNKNOWN_VERSION' ? 'unknown_version' : 'undecodable';
+        await deadLetter(msg, reason, err, started);
+      }
+    }
+    if (items.length === 0) return;
+    if (mode === 'batch' && items.length > 1) {
+      try {
+        await runTransaction(items);
+        await options.faults?.beforeAck?.();
+        ackAll(items, started);
+        return;
+      } catch (err) {
+        // One bad message must not hold back the others: re-run each in its own transaction.
+        logger.debug({ err, size: items.length }, `${name}: batch failed; retrying its messages one by one`);
+      }
+    }
+    for (const item of items) await runOne(item);
+  }
+
+  async function work(): Promise<void> {
+    for (;;) {
+      if (queue.length === 0) {
+        if (stopping) return;
+        await new Promise<void>((resolve) => {
+          notify = resolve;
+        });
+        continue;
+      }
+      if (stopping && Date.now() > stopDeadline) {
+        // Out of time: hand the rest back to the server at once, for another replica.
+        for (const m of queue.splice(0)) m.nak();
+        return;
+      }
+      const batch = queue.splice(0, mode === 'batch' ? batchSize : 1);
+      const s = space;
+      space = undefined;
+      s?.();
+      // Keep the whole batch's ack timers fresh while the transaction runs.
+      const heartbeat = setInterval(() => batch.forEach((m) => m.working()), Math.max(1000, ackWaitMs / 3));
+      try {
+        await processBatch(batch);
+      } catch (err) {
+        // processBatch handles per-message failures; reaching here is a bug. Let redelivery recover.
+        logger.error({ err }, `${name}: unexpected failure processing a batch`);
+      } finally {
+        clearInterval(heartbeat);
+      }
+    }
+  }
+
+  return {
+    name,
+    async start() {
+      if (messages) return;
+      const jsm = await jetstreamManager(nc);
+      await ensureConsumer(jsm, { stream, name, filterSubject, maxAckPending, ackWaitMs });
+      const consumer = await js.consumers.get(stream, name);
+      stopping = false;
+      messages = await consumer.consume({ max_messages: Math.max(1, Math.min(maxAckPending, highWater)) });
+      const iterator = messages;
+      pump = (async () => {
+        for await (const m of iterator) {
+          queue.push(m);
+          signal();
+          if (queue.length >= highWater && !stopping) {
+            await new Promise<void>((resolve) => {
+              space = resolve;
+            });
+          }
+        }
+      })().catch((err: unknown) => logger.error({ err }, `${name}: consume loop ended`));
+      worker = work();
+      logger.info({ consumer: name, stream, filterSubject, mode }, 'consumer started');
+    },
+    async stop() {
+      if (!messages) return;
+      stopping = true;
+      stopDeadline = Date.now() + stopTimeoutMs;
+      const closing = messages.close().catch(() => {});
+      space?.();
+      await closing;
+      await pump;
+      signal();
+      await worker;
+      messages = undefined;
+      logger.info({ consumer: name }, 'consumer stopped');
+    },
+  };
+}

@@ -1,0 +1,34 @@
+export { runWithContext, enterContext, currentContext } from './context.js';
+export { parseTraceparent, formatTraceparent, childTraceparent } from './trace.js';
+export { noopMetrics } from './metrics.js';
+export { PermanentError, isPermanentError } from './errors.js';
+export { silentLogger } from './logger.js';
+export { outbox, inbox } from './schema.js';
+export { messagingMigrations } from './migrations.js';
+export { enqueue, toOutboxRecords } from './outbox.js';
+export { createOutboxRelay } from './relay.js';
+export { ensureStreams, ensureConsumer } from './provision.js';
+export { createConsumerRunner } from './consumer-runner.js';
+export { retryDelay, defaultRetryPolicy } from './backoff.js';
+export { isInfrastructureError } from './infra-errors.js';
+export {
+  DeadLetterHeader,
+  publishDeadLetter,
+  listDeadLetters,
+  replayDeadLetter,
+  discardDeadLetter,
+} from './dead-letters.js';
+export { createDirectPublisher, createOutboxPublisher } from './publisher.js';
+
+export type { MessageContext } from './context.js';
+export type { TraceParent } from './trace.js';
+export type { MessagingMetrics, ConsumeOutcome } from './metrics.js';
+export type { SqlExecutor } from './db.js';
+export type { Logger } from './logger.js';
+export type { EnqueueOptions, OutboxRecord } from './outbox.js';
+export type { OutboxRelay, OutboxRelayOptions } from './relay.js';
+export type { StreamSettings, ConsumerDefinition } from './provision.js';
+export type { ConsumerRunner, ConsumerRunnerOptions, EventHandler, HandlerContext } from './consumer-runner.js';
+export type { RetryPolicy } from './backoff.js';
+export type { DeadLetter, DeadLetterReason } from './dead-letters.js';
+export type { EventPublisher } from './publisher.js';

@@ -1,0 +1,281 @@
+import pg from 'pg';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { silentLogger, type Logger } from './logger.js';
+import { noopMetrics, type MessagingMetrics } from './metrics.js';
+
+/** Options of the outbox relay. */
+export interface OutboxRelayOptions {
+  /** The service's pool; a pass borrows one connection for its claim transaction. */
+  readonly pool: pg.Pool;
+  readonly js: JetStreamClient;
+  /** Subject prefix (see contracts `Namespace`); empty in production. */
+  readonly namespace?: string;
+  /** URL for the LISTEN connection; defaults to the pool's. */
+  readonly connectionString?: string;
+  /** Wake on NOTIFY (default true). Polling runs either way, as the fallback. */
+  readonly listen?: boolean;
+  /** Rows claimed and published (pipelined) per pass. */
+  readonly batchSize?: number;
+  /** Polling fallback interval when no NOTIFY arrives. */
+  readonly pollIntervalMs?: number;
+  /** How long one publish may wait for its PubAck. */
+  readonly publishTimeoutMs?: number;
+  /** Published rows are kept this long (for audit and replay), then pruned. */
+  readonly retentionMs?: number;
+  /** Inbox rows are kept this long; must exceed the longest redelivery horizon. */
+  readonly inboxRetentionMs?: number;
+  readonly pruneIntervalMs?: number;
+  readonly logger?: Logger;
+  readonly metrics?: MessagingMetrics;
+  /** Fault injection for crash tests: runs after the PubAcks and before rows are marked. */
+  readonly faults?: { readonly beforeMark?: () => void | Promise<void> };
+}
+
+export interface OutboxRelay {
+  /** Starts the background loop (idempotent). */
+  start(): Promise<void>;
+  /** Stops after the current pass; rows claimed but not acked stay unpublished and are retried later. */
+  stop(): Promise<void>;
+  /** One claim-publish-mark pass; returns the number of rows claimed. */
+  runOnce(): Promise<number>;
+  /** Runs passes until no unpublished row is left (tests, benchmarks, shutdown). */
+  flush(timeoutMs?: number): Promise<void>;
+  /** Deletes published outbox rows and inbox rows older than their retention. */
+  prune(): Promise<{ outbox: number; inbox: number }>;
+}
+
+interface ClaimedRow {
+  seq: string;
+  id: string;
+  subject: string;
+  payload: string;
+  headers: Record<string, string>;
+}
+
+const CLAIM = {
+  name: 'messaging-outbox-claim',
+  // SKIP LOCKED: several relays (replicas) claim disjoint rows; a crashed relay's locks vanish
+  // with its connection and its rows are claimed again (and de-duplicated by Nats-Msg-Id).
+  text: `select seq, id, subject, payload, headers from messaging_outbox
+         where published_at is null order by seq limit $1 for update skip locked`,
+};
+const MARK = {
+  name: 'messaging-outbox-mark',
+  text: 'update messaging_outbox set published_at = now() where seq = any($1::bigint[])',
+};
+
+/**
+ * Publishes the outbox to JetStream. Each pass claims up to `batchSize` unpublished rows in a
+ * transaction (`FOR UPDATE SKIP LOCKED`), publishes them all at once (many PubAcks in flight)
+ * with `Nats-Msg-Id = event id`, and marks as published only the rows whose PubAck arrived.
+ * Delivery is at-least-once; the stream's duplicate window and the consumers' inbox make the
+ * effect exactly-once. While NATS is down rows stay in the outbox and passes back off.
+ */
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const {
+    pool,
+    js,
+    namespace = '',
+    listen = true,
+    batchSize = 1000,
+    pollIntervalMs = 1000,
+    publishTimeoutMs = 5000,
+    retentionMs = 24 * 3600_000,
+    inboxRetentionMs = 7 * 24 * 3600_000,
+    pruneIntervalMs = 60_000,
+    logger = silentLogger,
+    metrics = noopMetrics,
+  } = options;
+  const prefix = namespace ? `${namespace}.` : '';
+  const connectionString =
+    options.connectionString ?? (pool as unknown as { options: { connectionString?: string } }).options.connectionString;
+
+  let running = false;
+  let loopDone: Promise<void> | undefined;
+  let wakeResolve: (() => void) | undefined;
+  let wakePending = false;
+  let listener: pg.Client | undefined;
+  let listenerRetry: NodeJS.Timeout | undefined;
+  let lastPrune = Date.now();
+
+  function wake(): void {
+    wakePending = true;
+    wakeResolve?.();
+  }
+
+  function sleep(ms: number): Promise<void> {
+    if (wakePending) {
+      wakePending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        wakeResolve = undefined;
+        wakePending = false;
+        resolve();
+      }
+      wakeResolve = done;
+    });
+  }
+
+  async function publishRow(row: ClaimedRow): Promise<void> {
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(row.headers)) h.set(k, v);
+    await js.publish(prefix + row.subject, Buffer.from(row.payload, 'utf8'), {
+      msgID: row.id,
+      headers: h,
+      timeout: publishTimeoutMs,
+    });
+  }
+
+  async function runOnce(): Promise<number> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('begin');
+      const { rows } = await client.query<ClaimedRow>({ ...CLAIM, values: [batchSize] });
+      if (rows.length === 0) {
+        await client.query('commit');
+        metrics.outboxBacklog(0);
+        return 0;
+      }
+      const results = await Promise.allSettled(rows.map(publishRow));
+      const ok: string[] = [];
+      const failed: string[] = [];
+      let firstError: unknown;
+      results.forEach((r, i) => {
+        const seq = rows[i]!.seq;
+        if (r.status === 'fulfilled') ok.push(seq);
+        else {
+          failed.push(seq);
+          firstError ??= r.reason;
+        }
+      });
+      await options.faults?.beforeMark?.();
+      if (ok.length > 0) await client.query({ ...MARK, values: [ok] });
+      if (failed.length > 0) {
+        await client.query(
+          'update messaging_outbox set attempts = attempts + 1, last_error = $2 where seq = any($1::bigint[])',
+          [failed, String((firstError as Error)?.message ?? firstError).slice(0, 500)],
+        );
+      }
+      await client.query('commit');
+      metrics.relayPublished(ok.length);
+      metrics.outboxBacklog(rows.length === batchSize ? rows.length : failed.length);
+      if (failed.length > 0) {
+        metrics.relayFailed(failed.length);
+        throw new Error(`relay: ${failed.length} of ${rows.length} publishes failed`, { cause: firstError });
+      }
+      return rows.length;
+    } catch (err) {
+      // If the connection broke, the locks are gone with it; rows marked in this pass may be
+      // published again by the next pass, which JetStream de-duplicates by Nats-Msg-Id.
+      await client.query('rollback').catch((e: Error) => {
+        broken = e;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async function prune(): Promise<{ outbox: number; inbox: number }> {
+    const o = await pool.query(
+      `delete from messaging_outbox where seq in (select seq from messaging_outbox
+         where published_at is not null and published_at < now() - $1 * interval '1 millisecond' limit 10000)`,
+      [retentionMs],
+    );
+    const i = await pool.query(
+      `delete from messaging_inbox where ctid in (select ctid from messaging_inbox
+         where processed_at < now() - $1 * interval '1 millisecond' limit 10000)`,
+      [inboxRetentionMs],
+    );
+    return { outbox: o.rowCount ?? 0, inbox: i.rowCount ?? 0 };
+  }
+
+  async function startListener(): Promise<void> {
+    if (!listen || !running) return;
+    const client = new pg.Client({ connectionString });
+    client.on('notification', wake);
+    client.on('error', (err) => {
+      logger.warn({ err }, 'outbox relay: LISTEN connection lost; polling until it is back');
+      void client.end().catch(() => {});
+      if (listener === client) listener = undefined;
+      scheduleListener();
+    });
+    try {
+      await client.connect();
+      await client.query('listen messaging_outbox');
+      listener = client;
+      wake(); // rows committed while we were not listening
+    } catch (err) {
+      logger.warn({ err }, 'outbox relay: cannot LISTEN; polling until it can');
+      void client.end().catch(() => {});
+      scheduleListener();
+    }
+  }
+
+  function scheduleListener(): void {
+    if (!running || listenerRetry) return;
+    listenerRetry = setTimeout(() => {
+      listenerRetry = undefined;
+      void startListener();
+    }, 2000);
+  }
+
+  async function loop(): Promise<void> {
+    let failures = 0;
+    while (running) {
+      let claimed = 0;
+      try {
+        claimed = await runOnce();
+        failures = 0;
+      } catch (err) {
+        failures += 1;
+        logger.warn({ err, failures }, 'outbox relay pass failed; rows stay in the outbox');
+      }
+      if (!running) break;
+      if (Date.now() - lastPrune > pruneIntervalMs) {
+        lastPrune = Date.now();
+        await prune().catch((err: unknown) => logger.warn({ err }, 'outbox prune failed'));
+      }
+      if (failures === 0 && claimed >= batchSize) continue;
+      await sleep(failures > 0 ? Math.min(10_000, 100 * 2 ** failures) : pollIntervalMs);
+    }
+  }
+
+  return {
+    async start() {
+      if (running) return;
+      running = true;
+      await startListener();
+      loopDone = loop();
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      clearTimeout(listenerRetry);
+      wake();
+      await loopDone;
+      const l = listener;
+      listener = undefined;
+      await l?.end().catch(() => {});
+    },
+    runOnce,
+    prune,
+    async flush(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const { rows } = await pool.query<{ n: number }>(
+          'select count(*)::int as n from messaging_outbox where published_at is null',
+        );
+        if ((rows[0]?.n ?? 0) === 0) return;
+        if (Date.now() > deadline) throw new Error(`outbox flush: ${rows[0]?.n} rows still unpublished`);
+        await runOnce().catch(() => new Promise((r) => setTimeout(r, 100)));
+      }
+    },
+  };
+}

@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { streamForType, subjectFilter, subjectFor, type DomainEvent } from '@orderflow/contracts';
+import {
+  createConsumerRunner,
+  createDirectPublisher,
+  listDeadLetters,
+  PermanentError,
+  replayDeadLetter,
+  type ConsumerRunner,
+  type ConsumerRunnerOptions,
+  type EventHandler,
+} from '../src/index.js';
+import { eventually, sampleOrderPlaced } from '../src/testing/index.js';
+import { createFixture, type Fixture } from './fixture.js';
+import { runCrashScript } from './crash/run.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function fixture(): Promise<Fixture> {
+  const f = await createFixture();
+  cleanups.push(() => f.close());
+  return f;
+}
+
+/** A handler whose effect is one row in `effects` per call. */
+function recordingHandler(consumer: string, extra?: (e: DomainEvent) => Promise<void>): EventHandler {
+  return async (event, { tx }) => {
+    await extra?.(event);
+    await tx.execute(sql`insert into effects (event_id, consumer) values (${event.id}, ${consumer})`);
+    return [];
+  };
+}
+
+async function startRunner(
+  f: Fixture,
+  handler: EventHandler,
+  overrides: Partial<ConsumerRunnerOptions> = {},
+): Promise<ConsumerRunner> {
+  const runner = createConsumerRunner({
+    nc: f.nc,
+    pool: f.pool,
+    source: 'inventory',
+    name: 'test-consumer',
+    stream: streamForType('order.placed', f.ns).name,
+    filterSubject: subjectFilter('order.placed', f.ns),
+    namespace: f.ns,
+    retry: { baseMs: 100, maxMs: 2000 },
+    handler,
+    ...overrides,
+  });
+  await runner.start();
+  cleanups.push(() => runner.stop());
+  return runner;
+}
+
+/** Publishes raw bytes without a Nats-Msg-Id, so JetStream stores every copy. */
+async function publishRaw(f: Fixture, subject: string, body: string | Uint8Array): Promise<void> {
+  await f.js.publish(subject, body, { headers: natsHeaders() });
+}
+
+describe('consumer runner', () => {
+  it('applies the effect of a message delivered twice only once', async () => {
+    const f = await fixture();
+    const e = sampleOrderPlaced();
+    const subject = subjectFor(e, f.ns);
+    await publishRaw(f, subject, JSON.stringify(e));
+    await publishRaw(f, subject, JSON.stringify(e));
+    const calls: string[] = [];
+    await startRunner(f, recordingHandler('test-consumer', async (x) => void calls.push(x.id)));
+    const marker = sampleOrderPlaced();
+    await publishRaw(f, subjectFor(marker, f.ns), JSON.stringify(marker));
+    await eventually(async () => (await f.effects()).some((r) => r.event_id === marker.id));
+    const effects = await f.effects();
+    expect(effects.filter((r) => r.event_id === e.id)).toHaveLength(1);
+    expect(calls.filter((id) => id === e.id)).toHaveLength(1);
+  });
+
+  it('does not re-apply a message redelivered after a crash between commit and ack', async () => {
+    const f = await fixture();
+    const e = sampleOrderPlaced();
+    await createDirectPublisher(f.js, { namespace: f.ns }).publish([e]);
+    const stream = streamForType('order.placed', f.ns).name;
+    const exit = await runCrashScript('handle-then-die.ts', [f.dbUrl, natsUrlOf(f), f.ns, stream, subjectFilter('order.placed', f.ns)]);
+    expect(exit).toBe('SIGKILL');
+    expect(await f.effects('crash-consumer')).toHaveLength(1); // committed before the crash
+
+    const calls: string[] = [];
+    const seenDelivery: number[] = [];
+    await startRunner(
+      f,
+      async (event, ctx) => {
+        calls.push(event.id);
+        seenDelivery.push(ctx.deliveryCount);
+        return [];
+      },
+      { name: 'crash-consumer', ackWaitMs: 2000 },
+    );
+    // The unacked message comes back after ack_wait; the inbox turns it into a no-op.
+    await eventually(
+      async () => {
+        const info = await f.jsm.consumers.info(stream, 'crash-consumer');
+        return info.num_ack_pending === 0 && info.num_pending === 0 && info.delivered.consumer_seq >= 2;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(calls).toHaveLength(0);
+    expect(await f.effects('crash-consumer')).toHaveLength(1);
+  });
+
+  it('retries a transient failure with growing delay, then succeeds once', async () => {
+    const f = await fixture();
+    const times: number[] = [];
+    await startRunner(
+      f,
+      recordingHandler('test-consumer', async () => {
+        times.push(Date.now());
+        if (times.length <= 3) throw new Error('database hiccup');
+      }),
+      { retry: { baseMs: 200, maxMs: 5000 } },
+    );
+    const e = sampleOrderPlaced();
+    await createDirectPublisher(f.js, { namespace: f.ns }).publish([e]);
+    await eventually(async () => (await f.effects()).length === 1, { timeoutMs: 20_000 });
+    expect(times).toHaveLength(4);
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    // Equal-jitter exponential backoff: 100–200, 200–400, 400–800 ms (+ scheduling slack).
+    expect(gaps[0]!).toBeGreaterThanOrEqual(90);
+    expect(gaps[1]!).toBeGreaterThanOrEqual(190);
+    expect(gaps[2]!).toBeGreaterThanOrEqual(390);
+    expect(gaps[2]!).toBeGreaterThan(gaps[0]!);
+    expect((await f.effects()).map((r) => r.event_id)).toEqual([e.id]);
+  });
+
+  it('dead-letters a poison message and an unknown version, with the error, and goes on', async () => {
+    const f = await fixture();
+    await startRunner(f, recordingHandler('test-consumer'));
+    const orderId = randomUUID();
+    const poisonSubject = `${f.ns}.order.placed.${orderId}`;
+    await publishRaw(f, poisonSubject, '{"this is": not json');
+    const future = { ...sampleOrderPlaced({ orderId }), version: 99 };
+    await publishRaw(f, poisonSubject, JSON.stringify(future));
+    const good = sampleOrderPlaced();
+    await publishRaw(f, subjectFor(good, f.ns), JSON.stringify(good));
+
+    await eventually(async () => (await f.effects()).some((r) => r.event_id === good.id));
+    const dead = await eventually(async () => {
+      const list = await listDeadLetters(f.jsm, { namespace: f.ns });
+      return list.length === 2 ? list : undefined;
+    });
+    const [poison, unknown] = dead;
+    expect(poison!.reason).toBe('undecodable');
+    expect(poison!.error).toMatch(/not JSON/);
+    expect(new TextDecoder().decode(poison!.data)).toBe('{"this is": not json');
+    expect(poison!.originalSubject).toBe(poisonSubject);
+    expect(poison!.consumer).toBe('test-consumer');
+    expect(poison!.deliveries).toBe(1);
+    expect(unknown!.reason).toBe('unknown_version');
+    expect(unknown!.error).toMatch(/unknown version 99/);
+    expect((await f.effects()).map((r) => r.event_id)).toEqual([good.id]);
+  });
+
+  it('dead-letters a message out of attempts, and replays it once fixed', async () => {
+    const f = await fixture();
+    let broken = true;
+    await startRunner(
+      f,
+      recordingHandler('test-consumer', async () => {
+        if (broken) throw new Error('still broken');
+      }),
+      { maxAttempts: 3, retry: { baseMs: 50, maxMs: 200 } },
+    );
+    const e = sampleOrderPlaced();
+    await createDirectPublisher(f.js, { namespace: f.ns }).publish([e]);
+    const [dead] = await eventually(async () => {
+      const list = await listDeadLetters(f.jsm, { namespace: f.ns });
+      return list.length === 1 ? list : undefined;
+    });
+    expect(dead!.reason).toBe('exhausted');
+    expect(dead!.deliveries).toBe(3);
+    expect(dead!.error).toContain('still broken');
+    expect(await f.effects()).toHaveLength(0);
+
+    broken = false;
+    await replayDeadLetter(f.js, f.jsm, dead!.seq, { namespace: f.ns });
+    await eventually(async () => (await f.effects()).length === 1);
+    expect(await listDeadLetters(f.jsm, { namespace: f.ns })).toHaveLength(0);
+  });
+
+  it('dead-letters a PermanentError at once', async () => {
+    const f = await fixture();
+    let calls = 0;
+    await startRunner(f, async () => {
+      calls += 1;
+      throw new PermanentError('order references a deleted product');
+    });
+    await createDirectPublisher(f.js, { namespace: f.ns }).publish([sampleOrderPlaced()]);
+    const [dead] = await eventually(async () => {
+      const list = await listDeadLetters(f.jsm, { namespace: f.ns });
+      return list.length === 1 ? list : undefined;
+    });
+    expect(dead!.reason).toBe('permanent');
+    expect(calls).toBe(1);
+  });
+
+  it('isolates a failing message inside a batch: the others commit', async () => {
+    const f = await fixture();
+    const events = Array.from({ length: 50 }, () => sampleOrderPlaced());
+    const bad = events[17]!;
+    let badCalls = 0;
+    // Publish first so the runner's first fetch sees a full batch.
+    await createDirectPublisher(f.js, { namespace: f.ns }).publish(events);
+    await startRunner(
+      f,
+      recordingHandler('test-consumer', async (e) => {
+        if (e.id === bad.id && ++badCalls < 3) throw new Error('flaky');
+      }),
+      { batchSize: 50 },
+    );
+    await eventually(async () => (await f.effects()).length === 50, { timeoutMs: 20_000 });
+    const ids = (await f.effects()).map((r) => r.event_id);
+    expect(new Set(ids).size).toBe(50);
+    expect(badCalls).toBe(3);
+  });
+
+  it('loses nothing and half-applies nothing when stopped with messages in flight', async () => {
+    const f = await fixture();
+    const events = Array.from({ length: 300 }, () => sampleOrderPlaced());
+    await createDirectPublisher(f.js, { namespace: f.ns }).publish(events);
+    const handler = (consumer: string): EventHandler => async (event, { tx }) => {
+      await tx.execute(sql`insert into effects (event_id, consumer) values (${event.id}, ${consumer})`);
+      await new Promise((r) => setTimeout(r, 10)); // work between the effect and the commit
+      return [{ type: 'inventory.rejected', orderId: event.orderId, data: { reason: 'OUT_OF_STOCK', skus: ['SKU-1'] } }];
+    };
+    const first = await startRunner(f, handler('test-consumer'), { batchSize: 20 });
+    await eventually(async () => (await f.effects()).length >= 40);
+    await first.stop();
+    const afterStop = await f.effects();
+    expect(afterStop.length).toBeLessThan(300);
+    // Every applied effect has its inbox row and its outbox event: nothing half-applied.
+    const { rows } = await f.pool.query<{ inbox: number; outbox: number }>(
+      `select (select count(*)::int from messaging_inbox) as inbox, (select count(*)::int from messaging_outbox) as outbox`,
+    );
+    expect(rows[0]).toEqual({ inbox: afterStop.length, outbox: afterStop.length });
+    const stream = streamForType('order.placed', f.ns).name;
+    const info = await f.jsm.consumers.info(stream, 'test-consumer');
+    expect(info.num_ack_pending + info.num_pending).toBe(300 - afterStop.length); // acked exactly what committed
+
+    await startRunner(f, handler('test-consumer'), { batchSize: 20 });
+    await eventually(async () => (await f.effects()).length === 300, { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    const all = (await f.effects()).map((r) => r.event_id);
+    expect(new Set(all).size).toBe(300);
+    expect(all).toHaveLength(300);
+  });
+});
+
+function natsUrlOf(f: Fixture): string {
+  const s = f.nc.getServer();
+  return s.startsWith('nats://') ? s : `nats://${s}`;
+}

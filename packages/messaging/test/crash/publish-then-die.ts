@@ -1,0 +1,23 @@
+// Child process: a relay that gets its PubAcks and dies (SIGKILL) before marking the rows
+// published. Args: <databaseUrl> <natsUrl> <namespace>.
+import pg from 'pg';
+import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { createOutboxRelay } from '../../src/index.js';
+
+const [dbUrl, natsUrl, ns] = process.argv.slice(2) as [string, string, string];
+const pool = new pg.Pool({ connectionString: dbUrl, max: 2 });
+const nc = await connect({ servers: natsUrl });
+const relay = createOutboxRelay({
+  pool,
+  js: jetstream(nc),
+  namespace: ns,
+  listen: false,
+  faults: {
+    beforeMark: async () => {
+      await nc.flush();
+      process.kill(process.pid, 'SIGKILL');
+    },
+  },
+});
+await relay.runOnce();

@@ -1,0 +1,60 @@
+import pg from 'pg';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { deadLetterStream, serviceStreams } from '@orderflow/contracts';
+import { createTestDatabase, testInfra, uniqueNamespace } from '@orderflow/testkit';
+import { ensureStreams, messagingMigrations } from '../src/index.js';
+
+export interface Fixture {
+  readonly ns: string;
+  readonly dbUrl: string;
+  readonly pool: pg.Pool;
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  /** Rows the test handlers write, one per handled event: the observable "effect". */
+  effects(consumer?: string): Promise<{ event_id: string; consumer: string }[]>;
+  close(): Promise<void>;
+}
+
+/** A fresh database with the messaging tables and an `effects` table, and namespaced streams. */
+export async function createFixture(options: { natsUrl?: string } = {}): Promise<Fixture> {
+  const infra = testInfra();
+  const db = await createTestDatabase({ prefix: 'messaging' });
+  const pool = new pg.Pool({ connectionString: db.url, max: 10 });
+  await migrate(drizzle({ client: pool }), {
+    migrationsFolder: messagingMigrations.folder,
+    migrationsTable: messagingMigrations.table,
+  });
+  await pool.query('create table effects (event_id uuid not null, consumer text not null, at timestamptz not null default clock_timestamp())');
+  const nc = await connect({ servers: options.natsUrl ?? infra.natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  const ns = uniqueNamespace();
+  const jsm = await jetstreamManager(nc);
+  const streams = [...serviceStreams(ns), deadLetterStream(ns)];
+  await ensureStreams(jsm, streams);
+  return {
+    ns,
+    dbUrl: db.url,
+    pool,
+    nc,
+    js: jetstream(nc),
+    jsm,
+    async effects(consumer) {
+      const { rows } = await pool.query<{ event_id: string; consumer: string }>(
+        consumer ? 'select event_id, consumer from effects where consumer = $1 order by at' : 'select event_id, consumer from effects order by at',
+        consumer ? [consumer] : [],
+      );
+      return rows;
+    },
+    async close() {
+      if (!nc.isClosed()) {
+        for (const s of streams) await jsm.streams.delete(s.name).catch(() => {});
+        await nc.close();
+      }
+      await pool.end();
+      await db.drop();
+    },
+  };
+}

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { streamForType, type AnyEventDraft } from '@orderflow/contracts';
+import { startPrivateNats } from '@orderflow/testkit';
+import { createOutboxRelay, enqueue, runWithContext, type MessagingMetrics } from '../src/index.js';
+import { eventually, readStream } from '../src/testing/index.js';
+import { createFixture, type Fixture } from './fixture.js';
+import { runCrashScript } from './crash/run.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function fixture(options?: { natsUrl?: string }): Promise<Fixture> {
+  const f = await createFixture(options);
+  cleanups.push(() => f.close());
+  return f;
+}
+
+function rejected(orderId = randomUUID()): AnyEventDraft {
+  return { type: 'inventory.rejected', orderId, data: { reason: 'OUT_OF_STOCK', skus: ['SKU-1'] } };
+}
+
+async function enqueueMany(f: Fixture, n: number, chunk = 100): Promise<void> {
+  const db = drizzle({ client: f.pool });
+  for (let i = 0; i < n; i += chunk) {
+    const drafts = Array.from({ length: Math.min(chunk, n - i) }, () => rejected());
+    await runWithContext({ correlationId: 'bulk', causationId: null }, () =>
+      db.transaction((tx) => enqueue(tx, drafts, { source: 'inventory' })),
+    );
+  }
+}
+
+async function inventoryStream(f: Fixture) {
+  return readStream(f.jsm, streamForType('inventory.rejected', f.ns).name);
+}
+
+function countingMetrics(): MessagingMetrics & { published: number } {
+  const m = {
+    published: 0,
+    relayPublished(n: number) {
+      m.published += n;
+    },
+    relayFailed() {},
+    outboxBacklog() {},
+    consumed() {},
+  };
+  return m;
+}
+
+describe('outbox relay', () => {
+  it('publishes an event committed by a process that died before publishing, exactly once', async () => {
+    const f = await fixture();
+    const orderId = randomUUID();
+    const exit = await runCrashScript('commit-then-die.ts', [f.dbUrl, orderId]);
+    expect(exit).toBe('SIGKILL');
+    // The commit survived the crash; nothing was published yet.
+    expect((await f.effects('order-state')).length).toBe(1);
+    expect(await inventoryStream(f)).toHaveLength(0);
+
+    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns });
+    await relay.start();
+    cleanups.push(() => relay.stop());
+    await eventually(async () => (await inventoryStream(f)).length === 1);
+    await relay.flush();
+    await relay.runOnce();
+    const stored = await inventoryStream(f);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.event?.orderId).toBe(orderId);
+    expect(stored[0]!.event?.correlationId).toBe(`crash-${orderId}`);
+    expect(stored[0]!.headers['Nats-Msg-Id']).toBe(stored[0]!.event?.id);
+  });
+
+  it('publishes once when a relay died after the PubAck and before marking the rows', async () => {
+    const f = await fixture();
+    await enqueueMany(f, 20);
+    const exit = await runCrashScript('publish-then-die.ts', [f.dbUrl, natsUrlOf(f), f.ns]);
+    expect(exit).toBe('SIGKILL');
+    expect(await inventoryStream(f)).toHaveLength(20);
+    const { rows } = await f.pool.query<{ n: number }>('select count(*)::int as n from messaging_outbox where published_at is null');
+    expect(rows[0]!.n).toBe(20); // the marks died with the process
+
+    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, listen: false });
+    await relay.flush();
+    const stored = await inventoryStream(f);
+    expect(stored).toHaveLength(20); // re-published, de-duplicated by Nats-Msg-Id
+    expect(new Set(stored.map((s) => s.event?.id)).size).toBe(20);
+  });
+
+  it('wakes on NOTIFY without waiting for the poll interval', async () => {
+    const f = await fixture();
+    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, pollIntervalMs: 60_000 });
+    await relay.start();
+    cleanups.push(() => relay.stop());
+    await new Promise((r) => setTimeout(r, 200)); // first pass done, now sleeping for a minute
+    const started = Date.now();
+    await enqueueMany(f, 1);
+    await eventually(async () => (await inventoryStream(f)).length === 1, { timeoutMs: 5000 });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('shares one outbox between two relays: every event published by exactly one of them', async () => {
+    const f = await fixture();
+    await enqueueMany(f, 3000, 500);
+    const m1 = countingMetrics();
+    const m2 = countingMetrics();
+    const r1 = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, batchSize: 200, metrics: m1 });
+    const pool2 = new pg.Pool({ connectionString: f.dbUrl, max: 4 });
+    const r2 = createOutboxRelay({ pool: pool2, js: f.js, namespace: f.ns, batchSize: 200, metrics: m2 });
+    cleanups.push(async () => {
+      await r1.stop();
+      await r2.stop();
+      await pool2.end();
+    });
+    await Promise.all([r1.start(), r2.start()]);
+    await eventually(async () => m1.published + m2.published >= 3000, { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(m1.published).toBeGreaterThan(0);
+    expect(m2.published).toBeGreaterThan(0);
+    expect(m1.published + m2.published).toBe(3000);
+    const stored = await inventoryStream(f);
+    expect(stored).toHaveLength(3000);
+    expect(new Set(stored.map((s) => s.event?.id)).size).toBe(3000);
+  });
+
+  it('loses and doubles nothing when NATS restarts while the relay publishes', async () => {
+    const nats = await startPrivateNats();
+    cleanups.push(() => nats.stop());
+    const f = await fixture({ natsUrl: nats.url });
+    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, batchSize: 100, publishTimeoutMs: 1000 });
+    await relay.start();
+    cleanups.push(() => relay.stop());
+    const writing = enqueueMany(f, 2000, 20);
+    await eventually(async () => (await f.pool.query('select 1 from messaging_outbox where published_at is not null limit 1')).rowCount);
+    await nats.restart({ downMs: 1500 });
+    await writing;
+    await eventually(
+      async () => (await f.pool.query<{ n: number }>('select count(*)::int as n from messaging_outbox where published_at is null')).rows[0]!.n === 0,
+      { timeoutMs: 60_000 },
+    );
+    const stored = await inventoryStream(f);
+    const ids = stored.map((s) => s.event?.id);
+    expect(new Set(ids).size).toBe(2000);
+    expect(ids).toHaveLength(2000);
+  });
+
+  it('keeps rows while NATS is unreachable and publishes them when it is back', async () => {
+    const nats = await startPrivateNats();
+    cleanups.push(() => nats.stop());
+    const f = await fixture({ natsUrl: nats.url });
+    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, publishTimeoutMs: 500 });
+    await relay.start();
+    cleanups.push(() => relay.stop());
+    await nats.stop();
+    await enqueueMany(f, 10);
+    await new Promise((r) => setTimeout(r, 1500));
+    const { rows } = await f.pool.query<{ n: number; a: number }>(
+      'select count(*)::int as n, max(attempts)::int as a from messaging_outbox where published_at is null',
+    );
+    expect(rows[0]!.n).toBe(10);
+    await nats.restart();
+    await eventually(async () => (await inventoryStream(f)).length === 10, { timeoutMs: 30_000 });
+  });
+
+  it('prunes published rows after the retention period and keeps unpublished ones', async () => {
+    const f = await fixture();
+    await enqueueMany(f, 5);
+    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, listen: false, retentionMs: 1000 });
+    await relay.flush();
+    await enqueueMany(f, 3); // not published
+    await f.pool.query(`update messaging_outbox set published_at = now() - interval '1 hour' where published_at is not null`);
+    const pruned = await relay.prune();
+    expect(pruned.outbox).toBe(5);
+    const { rows } = await f.pool.query<{ n: number }>('select count(*)::int as n from messaging_outbox');
+    expect(rows[0]!.n).toBe(3);
+  });
+});
+
+function natsUrlOf(f: Fixture): string {
+  const s = f.nc.getServer();
+  return s.startsWith('nats://') ? s : `nats://${s}`;
+}
+
