@@ -170,7 +170,7 @@ export function describeMessagingBehaviour(name: string, createHarness: () => Pr
         );
         expect(dead.reason).toBe('permanent');
         expect(dead.error).toContain('cannot ever handle this');
-        expect(JSON.parse(new TextDecoder().decode(dead.data)).id).toBe(bad.id);
+        expect((JSON.parse(new TextDecoder().decode(dead.data)) as { id: string }).id).toBe(bad.id);
         await c.stop();
       }));
   });

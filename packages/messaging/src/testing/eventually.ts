@@ -8,7 +8,7 @@ export async function eventually<T>(
   for (;;) {
     try {
       const v = await fn();
-      if (v) return v as NonNullable<T>;
+      if (v) return v;
       last = v;
     } catch (err) {
       last = err;
