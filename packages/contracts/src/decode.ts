@@ -27,6 +27,10 @@ export class EventDecodeError extends Error {
   }
 }
 
+/**
+ * Whether `err` is an `EventDecodeError`. Checks the name rather than `instanceof`, so it also
+ * holds across two copies of this package (e.g. a service's and the messaging package's).
+ */
 export function isEventDecodeError(err: unknown): err is EventDecodeError {
   return err instanceof Error && err.name === 'EventDecodeError';
 }
@@ -34,11 +38,12 @@ export function isEventDecodeError(err: unknown): err is EventDecodeError {
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Parses and validates one message body (bytes, a string, or an already-parsed value).
+ * Parses and validates one message body: bytes (`Uint8Array`, UTF-8 JSON), a JSON string, or
+ * an already-parsed value.
  * Refuses an unknown type or version with an `EventDecodeError`, so a consumer never guesses
  * at a shape it cannot read.
  */
-export function decodeEvent(body: Uint8Array | string | unknown): DomainEvent {
+export function decodeEvent(body: unknown): DomainEvent {
   let value: unknown = body;
   if (body instanceof Uint8Array || typeof body === 'string') {
     try {
@@ -64,7 +69,7 @@ export function decodeEvent(body: Uint8Array | string | unknown): DomainEvent {
     const first = issues[0];
     throw new EventDecodeError(
       'INVALID',
-      `invalid ${type}@${version}${first ? `: ${first.path || '(root)'} ${first.message}` : ''}`,
+      `invalid ${type}@${entry.version}${first ? `: ${first.path || '(root)'} ${first.message}` : ''}`,
       issues,
     );
   }

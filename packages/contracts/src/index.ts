@@ -41,6 +41,10 @@ export {
   deadLetterStream,
   deadLetterSubject,
 } from './subjects.js';
+export { toEventJsonSchema, eventJsonSchema, JSON_SCHEMA_DRAFT } from './json-schema.js';
+export { checkBackwardCompatibility, checkCatalogCompatibility } from './compatibility.js';
+export { buildAsyncApiDocument } from './asyncapi.js';
+export { exampleEvent } from './examples.js';
 
 export type { EnvelopeHeader } from './envelope.js';
 export type {
@@ -70,3 +74,11 @@ export type {
 export type { CatalogEntry } from './catalog.js';
 export type { EventDraft, EventOrigin, AnyEventDraft } from './create-event.js';
 export type { Namespace, StreamDefinition } from './subjects.js';
+export type { JsonSchema, JsonSchemaObject } from './json-schema.js';
+export type {
+  CompatibilityIssue,
+  CompatibilityResult,
+  PublishedSchema,
+  CatalogCompatibilityReport,
+} from './compatibility.js';
+export type { ExampleOverrides } from './examples.js';
