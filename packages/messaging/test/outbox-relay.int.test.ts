@@ -154,7 +154,7 @@ describe('outbox relay', () => {
     const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, publishTimeoutMs: 500 });
     await relay.start();
     cleanups.push(() => relay.stop());
-    await nats.stop();
+    await nats.kill();
     await enqueueMany(f, 10);
     await new Promise((r) => setTimeout(r, 1500));
     const { rows } = await f.pool.query<{ n: number; a: number }>(
