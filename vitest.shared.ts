@@ -1,6 +1,7 @@
 // Shared vitest settings for every workspace. Workspace packages are resolved to their
 // TypeScript sources through the "@orderflow/source" export condition, so tests never
 // run against stale dist/ output.
+import { fileURLToPath } from 'node:url';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
@@ -18,7 +19,8 @@ export function defineWorkspaceConfig(options: WorkspaceConfigOptions = {}): Vit
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       testTimeout: options.testTimeout ?? 60_000,
       hookTimeout: 120_000,
-      globalSetup: options.infra ? ['@orderflow/testkit/global-setup'] : [],
+      // A path, not the package name: vitest resolves globalSetup with Node's conditions (dist/).
+      globalSetup: options.infra ? [fileURLToPath(new URL('./packages/testkit/src/global-setup.ts', import.meta.url))] : [],
       pool: 'forks',
     },
   });

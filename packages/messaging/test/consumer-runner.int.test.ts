@@ -1,3 +1,4 @@
+import { eventually } from '@orderflow/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
@@ -13,7 +14,7 @@ import {
   type ConsumerRunnerOptions,
   type EventHandler,
 } from '../src/index.js';
-import { eventually, sampleOrderPlaced } from '../src/testing/index.js';
+import { sampleOrderPlaced } from '../src/testing/index.js';
 import { createFixture, type Fixture } from './fixture.js';
 import { runCrashScript } from './crash/run.js';
 

@@ -1,3 +1,4 @@
+import { eventually } from '@orderflow/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
@@ -5,7 +6,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { streamForType, type AnyEventDraft } from '@orderflow/contracts';
 import { startPrivateNats } from '@orderflow/testkit';
 import { createOutboxRelay, enqueue, runWithContext, type MessagingMetrics } from '../src/index.js';
-import { eventually, readStream } from '../src/testing/index.js';
+import { readStream } from '../src/testing/index.js';
 import { createFixture, type Fixture } from './fixture.js';
 import { runCrashScript } from './crash/run.js';
 

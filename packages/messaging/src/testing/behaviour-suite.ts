@@ -8,7 +8,7 @@ import type { EventPublisher } from '../publisher.js';
 import { listDeadLetters } from '../dead-letters.js';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { readEvents } from './streams.js';
-import { eventually } from './eventually.js';
+import { eventually } from '@orderflow/testkit';
 
 /** What one implementation under test provides. Each call of the factory gets a fresh namespace. */
 export interface MessagingHarness {

@@ -1,5 +1,4 @@
 export { readStream, readEvents, waitForEvent } from './streams.js';
-export { eventually } from './eventually.js';
 export { describeMessagingBehaviour, sampleOrderPlaced } from './behaviour-suite.js';
 
 export type { StoredEvent } from './streams.js';
