@@ -1,3 +1,3 @@
 import { defineWorkspaceConfig } from '../../vitest.shared.js';
 
-export default defineWorkspaceConfig();
+export default defineWorkspaceConfig({ infra: true });

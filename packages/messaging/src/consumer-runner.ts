@@ -78,6 +78,8 @@ export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> =
   readonly retry?: RetryPolicy;
   /** How long `stop()` keeps processing already-delivered messages before nak'ing the rest. */
   readonly stopTimeoutMs?: number;
+  /** How long one pull request stays open waiting for messages; bounds how long stop() waits for it. */
+  readonly fetchExpiresMs?: number;
   readonly clock?: () => Date;
   readonly random?: () => number;
   readonly logger?: Logger;
@@ -134,6 +136,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     maxAttempts = 10,
     retry = defaultRetryPolicy,
     stopTimeoutMs = 10_000,
+    fetchExpiresMs = 2000,
     clock = () => new Date(),
     random = Math.random,
     logger = silentLogger,
@@ -141,7 +144,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
   } = options;
   const js = jetstream(nc);
   const queue: JsMsg[] = [];
-  let messages: ConsumerMessages | undefined;
+  let started = false;
   let pump: Promise<void> | undefined;
   let worker: Promise<void> | undefined;
   let stopping = false;
@@ -310,38 +313,51 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
   return {
     name,
     async start() {
-      if (messages) return;
+      if (started) return;
       const jsm = await jetstreamManager(nc);
       await ensureConsumer(jsm, { stream, name, filterSubject, maxAckPending, ackWaitMs });
       const consumer = await js.consumers.get(stream, name);
       stopping = false;
-      messages = await consumer.consume({ max_messages: Math.max(1, Math.min(maxAckPending, highWater)) });
-      const iterator = messages;
+      // Pull with fetch(), one request at a time, rather than consume(): on stop we let the
+      // open request run out (≤ fetchExpiresMs) and handle what it delivers. Closing a
+      // consume() subscription drops a message already on its way, which then sits unacked
+      // until ack_wait.
       pump = (async () => {
-        for await (const m of iterator) {
-          queue.push(m);
-          signal();
-          if (queue.length >= highWater && !stopping) {
-            await new Promise<void>((resolve) => {
-              space = resolve;
-            });
+        while (!stopping) {
+          let batch: ConsumerMessages;
+          try {
+            batch = await consumer.fetch({ max_messages: highWater, expires: fetchExpiresMs });
+          } catch (err) {
+            logger.warn({ err }, `${name}: fetch failed; retrying`);
+            await new Promise((r) => setTimeout(r, 1000));
+            continue;
+          }
+          for await (const m of batch) {
+            queue.push(m);
+            signal();
+            if (queue.length >= highWater && !stopping) {
+              await new Promise<void>((resolve) => {
+                space = resolve;
+              });
+            }
           }
         }
-      })().catch((err: unknown) => logger.error({ err }, `${name}: consume loop ended`));
+      })().catch((err: unknown) => logger.error({ err }, `${name}: fetch loop ended`));
+      started = true;
       worker = work();
       logger.info({ consumer: name, stream, filterSubject, mode }, 'consumer started');
     },
     async stop() {
-      if (!messages) return;
+      if (!started) return;
       stopping = true;
       stopDeadline = Date.now() + stopTimeoutMs;
-      const closing = messages.close().catch(() => {});
       space?.();
-      await closing;
       await pump;
       signal();
       await worker;
-      messages = undefined;
+      // Only after a stop timeout: hand back what was never started, for another replica.
+      for (const m of queue.splice(0)) m.nak();
+      started = false;
       logger.info({ consumer: name }, 'consumer stopped');
     },
   };

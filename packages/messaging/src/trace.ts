@@ -27,12 +27,37 @@ export function formatTraceparent(t: TraceParent): string {
   return `00-${t.traceId}-${t.spanId}-${t.flags}`;
 }
 
-/** A new span: child of `parent` when given (same trace id), else the root of a new trace. */
+// Random ids come from a pooled buffer: one randomBytes call per 512 span ids instead of one
+// each (this sat at ~6% of the consumer runner's CPU in the benchmark profile).
+const POOL_SIZE = 4096;
+let pool = randomBytes(POOL_SIZE);
+let offset = 0;
+function randomHex(bytes: number): string {
+  if (offset + bytes > POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    offset = 0;
+  }
+  const hex = pool.toString('hex', offset, offset + bytes);
+  offset += bytes;
+  return hex;
+}
+
+/**
+ * A new span: child of `parent` when given (same trace id), else the root of a new trace.
+ * A string parent is trusted when it has the right shape (it was produced by this module or
+ * validated at the edge); anything else starts a new trace.
+ */
 export function childTraceparent(parent?: string | TraceParent): string {
-  const p = typeof parent === 'string' ? parseTraceparent(parent) : parent;
+  if (typeof parent === 'string') {
+    // Fast path: `00-<32>-<16>-<2>`; keep the trace id and flags, replace the span id.
+    if (parent.length === 55 && parent.startsWith('00-') && parent[35] === '-' && parent[52] === '-') {
+      return `${parent.slice(0, 36)}${randomHex(8)}${parent.slice(52)}`;
+    }
+    parent = parseTraceparent(parent);
+  }
   return formatTraceparent({
-    traceId: p?.traceId ?? randomBytes(16).toString('hex'),
-    spanId: randomBytes(8).toString('hex'),
-    flags: p?.flags ?? '01',
+    traceId: parent?.traceId ?? randomHex(16),
+    spanId: randomHex(8),
+    flags: parent?.flags ?? '01',
   });
 }

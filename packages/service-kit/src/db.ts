@@ -1,0 +1,112 @@
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
+import type { PgTransaction } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import type { Logger } from './logger.js';
+
+/** A service's drizzle database over a pg pool. Never a singleton: build it in `main.ts`. */
+export type Db<TSchema extends Record<string, unknown> = Record<string, never>> = NodePgDatabase<TSchema> & {
+  $client: pg.Pool;
+};
+
+/** The transaction handed to `db.transaction(async (tx) => ...)`; repositories take it as a parameter. */
+export type Tx<TSchema extends Record<string, unknown> = Record<string, never>> = PgTransaction<
+  NodePgQueryResultHKT,
+  TSchema,
+  ExtractTablesWithRelations<TSchema>
+>;
+
+/** Options of {@link createDb}. */
+export interface CreateDbOptions<TSchema extends Record<string, unknown>> {
+  /** The service's drizzle schema (tables, relations), for `db.query.*`. */
+  readonly schema?: TSchema;
+  /** Pool size; default 10. Size it against Postgres `max_connections` times replicas. */
+  readonly max?: number;
+  /**
+   * How long to wait for a connection (new or from a full pool) before failing, in ms; default
+   * 10 000. pg's own default waits forever, which turns a dead database into hung requests.
+   */
+  readonly connectionTimeoutMillis?: number;
+  /** Receives pool errors; without it they are only swallowed. */
+  readonly logger?: Logger;
+}
+
+/** What {@link createDb} returns. */
+export interface DbHandle<TSchema extends Record<string, unknown>> {
+  readonly db: Db<TSchema>;
+  readonly pool: pg.Pool;
+  /** Ends the pool (waits for checked-out clients to be released). Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a pg pool and a drizzle database on it.
+ *
+ * Hazard handled: when Postgres restarts or kills a connection, pg emits `error` on the pool for
+ * idle clients; with no listener, Node turns that into an uncaught exception and the service
+ * dies. The listener logs it instead; the pool drops the broken client and opens a new one on
+ * the next query.
+ */
+export function createDb<TSchema extends Record<string, unknown> = Record<string, never>>(
+  url: string,
+  options: CreateDbOptions<TSchema> = {},
+): DbHandle<TSchema> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+  });
+  pool.on('error', (err) => {
+    options.logger?.warn({ err }, 'idle postgres connection failed; it will be replaced');
+  });
+  const db = (options.schema === undefined ? drizzle({ client: pool }) : drizzle({ client: pool, schema: options.schema })) as Db<TSchema>;
+  let closing: Promise<void> | undefined;
+  return {
+    db,
+    pool,
+    close() {
+      // pg throws when end() is called twice; shutdown paths may well do that.
+      closing ??= pool.end();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Creates database `name` unless it exists, connecting with `adminUrl` (a role allowed to
+ * CREATE DATABASE). Safe when several processes race to create the same database: the loser's
+ * duplicate error is treated as success. Returns true when this call created it.
+ */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  // An 'error' event on an unlistened client would crash the process.
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (rowCount !== null && rowCount > 0) return false;
+    try {
+      await client.query(`create database ${client.escapeIdentifier(name)}`);
+      return true;
+    } catch (err) {
+      // 42P04 duplicate_database; 23505 when two CREATE DATABASE commands race past the
+      // catalog check and collide on pg_database's unique index instead.
+      if (isPgError(err, '42P04') || isPgError(err, '23505')) return false;
+      throw err;
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** `adminUrl` with its database name replaced by `name` (credentials, host and query kept). */
+export function databaseUrlFor(adminUrl: string, name: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${encodeURIComponent(name)}`;
+  return url.toString();
+}
+
+/** True when `err` is a Postgres error with SQLSTATE `code`. */
+export function isPgError(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
