@@ -1,4 +1,6 @@
 import { childTraceparent, runWithContext } from '@orderflow/messaging';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -6,7 +8,7 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import { CORRELATION_ID_HEADER, correlationIdFrom } from './correlation.js';
 import { toHttpError } from './error-mapping.js';
@@ -49,6 +51,8 @@ export interface HttpServerOptions {
   readonly readinessTimeoutMs?: number;
   /** Registry served on `GET /metrics`; request durations are recorded in it. See `createMetricsRegistry`. */
   readonly metrics: Registry;
+  /** API version shown in the OpenAPI document. */
+  readonly version?: string;
 }
 
 const PROBE_LOG_LEVEL = 'warn';
@@ -80,6 +84,16 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+
+  // OpenAPI from the routes' zod schemas, served at /docs (UI) and /docs/json. Swagger only
+  // sees routes registered after it loads: register routes inside `app.register(...)`.
+  void app.register(swagger, {
+    openapi: {
+      info: { title: `${options.service} service`, version: options.version ?? '1.0.0' },
+    },
+    transform: jsonSchemaTransform,
+  });
+  void app.register(swaggerUi, { routePrefix: '/docs', logLevel: PROBE_LOG_LEVEL });
 
   app.decorateRequest('correlationId', '');
   app.decorateRequest('traceparent', '');
@@ -140,4 +154,14 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Registers a service's routes in their own plugin, after the OpenAPI plugin, so they appear
+ * in /docs, with the zod type provider kept.
+ */
+export function registerRoutes(app: HttpServer, routes: (r: HttpServer) => void | Promise<void>): void {
+  void app.register(async (instance) => {
+    await routes(instance.withTypeProvider<ZodTypeProvider>());
+  });
 }

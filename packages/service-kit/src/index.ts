@@ -12,7 +12,7 @@ export {
 } from './errors.js';
 export { toHttpError } from './error-mapping.js';
 export { CORRELATION_ID_HEADER, correlationIdFrom, isValidCorrelationId } from './correlation.js';
-export { createHttpServer } from './http.js';
+export { createHttpServer, registerRoutes } from './http.js';
 export { natsCheck, dbCheck, runReadinessChecks } from './health.js';
 export {
   createMetricsRegistry,
@@ -21,6 +21,7 @@ export {
   HTTP_DURATION_METRIC,
 } from './metrics.js';
 export { onShutdown } from './shutdown.js';
+export { startService } from './service.js';
 
 export type { BaseEnv, EnvSource } from './env.js';
 export type { Logger, CreateLoggerOptions } from './logger.js';
@@ -30,4 +31,5 @@ export type { ValidationIssue, KitErrorOptions, ValidationErrorOptions } from '.
 export type { ErrorBody, HttpErrorResponse } from './error-mapping.js';
 export type { HttpServer, HttpServerOptions } from './http.js';
 export type { ReadinessCheck, CheckStatus, ReadinessReport, FlushableConnection, CheckFailure } from './health.js';
+export type { ServiceDeps, ConsumerSpec, ServiceDefinition, StartOptions, RunningService } from './service.js';
 export type { ShutdownStep, ShutdownOptions, TriggerShutdown } from './shutdown.js';

@@ -1,0 +1,192 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import {
+  deadLetterStream,
+  serviceStreams,
+  streamOf,
+  type ServiceName,
+} from '@orderflow/contracts';
+import {
+  createConsumerRunner,
+  createOutboxRelay,
+  ensureStreams,
+  messagingMigrations,
+  type ConsumerRunner,
+  type EventHandler,
+  type OutboxRelay,
+} from '@orderflow/messaging';
+import type pg from 'pg';
+import type { Registry } from 'prom-client';
+import { createDb, databaseUrlFor, ensureDatabase, isPgError, type Db } from './db.js';
+import type { BaseEnv } from './env.js';
+import { dbCheck, natsCheck, type ReadinessCheck } from './health.js';
+import type { HttpServer } from './http.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMessagingMetrics, createMetricsRegistry } from './metrics.js';
+import { runMigrations } from './migrate.js';
+import { onShutdown } from './shutdown.js';
+
+/** Everything a service's routes, handlers and seeders may use. Built once in `startService`. */
+export interface ServiceDeps<TSchema extends Record<string, unknown>> {
+  readonly service: ServiceName;
+  readonly env: BaseEnv;
+  readonly logger: Logger;
+  readonly db: Db<TSchema>;
+  readonly pool: pg.Pool;
+  readonly nc: NatsConnection;
+  readonly metrics: Registry;
+  readonly readiness: Readonly<Record<string, ReadinessCheck>>;
+  /** Injected clock. */
+  readonly clock: () => Date;
+}
+
+/** One durable consumer of a service: every event of the `from` service's stream goes to `handler`. */
+export interface ConsumerSpec<TSchema extends Record<string, unknown>> {
+  /** Durable name `<service>-<purpose>`; never rename once released. */
+  readonly name: string;
+  /** The publishing service whose stream (all its event types) this consumer reads. */
+  readonly from: ServiceName;
+  readonly handler: EventHandler<TSchema>;
+  readonly batchSize?: number;
+}
+
+/** What makes a service: its schema and migrations, its consumers, its HTTP app. */
+export interface ServiceDefinition<TSchema extends Record<string, unknown>> {
+  readonly name: ServiceName;
+  readonly schema: TSchema;
+  /** drizzle-kit migrations folder of the service's own tables. */
+  readonly migrationsFolder: string;
+  readonly consumers: (deps: ServiceDeps<TSchema>) => readonly ConsumerSpec<TSchema>[];
+  /** `buildApp(deps)` of the service (routes registered, not listening). */
+  readonly buildApp: (deps: ServiceDeps<TSchema>) => HttpServer;
+  /** Idempotent data set-up after migrations (e.g. a seeded catalogue). */
+  readonly seed?: (deps: ServiceDeps<TSchema>) => Promise<void>;
+}
+
+export interface StartOptions {
+  /** Interface to listen on (default 0.0.0.0 in containers, as given by HOST). */
+  readonly host?: string;
+  /** Install SIGTERM/SIGINT handlers that stop the service and exit (main.ts); tests call stop(). */
+  readonly handleSignals?: boolean;
+  readonly clock?: () => Date;
+}
+
+export interface RunningService<TSchema extends Record<string, unknown>> {
+  readonly url: string;
+  readonly port: number;
+  readonly deps: ServiceDeps<TSchema>;
+  readonly app: HttpServer;
+  /** Closes HTTP, stops consumers and the relay, drains NATS, ends the pool — in that order. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Creates the service's database when it is missing (a fresh DATABASE_URL), through the server's
+ * `postgres` database; a role without CREATEDB (the compose stack) must find it already there.
+ */
+async function ensureOwnDatabase(url: string, logger: Logger): Promise<void> {
+  const name = new URL(url).pathname.replace(/^\//, '');
+  if (!name || name === 'postgres') return;
+  try {
+    if (await ensureDatabase(databaseUrlFor(url, 'postgres'), name)) logger.info({ database: name }, 'database created');
+  } catch (err) {
+    if (isPgError(err, '42501') || isPgError(err, '3D000') || isPgError(err, '28000')) return;
+    logger.warn({ err, database: name }, 'could not ensure the database exists; trying to use it as is');
+  }
+}
+
+/**
+ * Starts one service: database (created and migrated under an advisory lock), NATS, streams,
+ * the outbox relay, the durable consumers, then HTTP. Every service's `main.ts` is this call.
+ */
+export async function startService<TSchema extends Record<string, unknown>>(
+  definition: ServiceDefinition<TSchema>,
+  env: BaseEnv,
+  options: StartOptions = {},
+): Promise<RunningService<TSchema>> {
+  const logger = createLogger({ service: definition.name, level: env.LOG_LEVEL });
+  const namespace = env.NATS_NAMESPACE || undefined;
+  await ensureOwnDatabase(env.DATABASE_URL, logger);
+  const handle = createDb(env.DATABASE_URL, { schema: definition.schema, logger });
+  const { db, pool } = handle;
+  await runMigrations(db, [messagingMigrations, { folder: definition.migrationsFolder, table: '__drizzle_migrations' }], {
+    logger,
+  });
+
+  const nc = await connect({
+    servers: env.NATS_URL,
+    name: `${definition.name}-service`,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    // nats.js builds an Error with a stack for every request to keep async traces; that was
+    // ~30% of the relay's CPU in the benchmark. Timeouts lose the caller's stack instead.
+    noAsyncTraces: true,
+  });
+  const jsm = await jetstreamManager(nc);
+  await ensureStreams(jsm, [...serviceStreams(namespace), deadLetterStream(namespace)]);
+
+  const metrics = createMetricsRegistry(definition.name);
+  const messagingMetrics = createMessagingMetrics(metrics);
+  const deps: ServiceDeps<TSchema> = {
+    service: definition.name,
+    env,
+    logger,
+    db,
+    pool,
+    nc,
+    metrics,
+    readiness: { nats: natsCheck(nc), db: dbCheck(pool) },
+    clock: options.clock ?? (() => new Date()),
+  };
+  await definition.seed?.(deps);
+
+  const relay: OutboxRelay = createOutboxRelay({ pool, js: jetstream(nc), namespace, logger, metrics: messagingMetrics });
+  await relay.start();
+  const runners: ConsumerRunner[] = definition.consumers(deps).map((spec) =>
+    createConsumerRunner({
+      nc,
+      pool,
+      schema: definition.schema,
+      source: definition.name,
+      name: spec.name,
+      stream: streamOf(spec.from, namespace).name,
+      filterSubject: streamOf(spec.from, namespace).subjects[0]!,
+      namespace,
+      handler: spec.handler,
+      batchSize: spec.batchSize,
+      clock: deps.clock,
+      logger,
+      metrics: messagingMetrics,
+    }),
+  );
+  for (const r of runners) await r.start();
+
+  const app = definition.buildApp(deps);
+  await app.listen({ port: env.PORT, host: options.host ?? '0.0.0.0' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+
+  let stopped: Promise<void> | undefined;
+  const stopSteps = [
+    { name: 'http', run: () => app.close() },
+    { name: 'consumers', run: () => Promise.all(runners.map((r) => r.stop())).then(() => undefined) },
+    { name: 'relay', run: () => relay.stop() },
+    { name: 'nats', run: () => nc.drain() },
+    { name: 'db', run: () => handle.close() },
+  ];
+  const stop = async () => {
+    stopped ??= (async () => {
+      for (const step of stopSteps) {
+        try {
+          await step.run();
+        } catch (err) {
+          logger.warn({ err, step: step.name }, 'shutdown step failed');
+        }
+      }
+    })();
+    return stopped;
+  };
+  if (options.handleSignals) onShutdown([{ name: 'service', run: stop }], { logger });
+  logger.info({ port, namespace: namespace ?? '' }, `${definition.name} service ready`);
+  return { url: `http://127.0.0.1:${port}`, port, deps, app, stop };
+}
