@@ -13,7 +13,7 @@ import {
 import { defaultRetryPolicy, retryDelay, type RetryPolicy } from './backoff.js';
 import { runWithContext } from './context.js';
 import { publishDeadLetter, type DeadLetterReason } from './dead-letters.js';
-import { isPermanentError } from './errors.js';
+import { isNotReadyError, isPermanentError } from './errors.js';
 import { isInfrastructureError } from './infra-errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
@@ -242,11 +242,12 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     } catch (err) {
       const deliveries = item.msg.info.deliveryCount;
       if (isPermanentError(err)) return deadLetter(item.msg, 'permanent', err, started);
-      if (!isInfrastructureError(err) && deliveries >= maxAttempts) {
-        return deadLetter(item.msg, 'exhausted', err, started);
-      }
-      const delay = retryDelay(Math.min(deliveries, isInfrastructureError(err) ? 6 : deliveries), retry, random);
-      logger.warn({ err, deliveries, delayMs: delay, eventId: item.event.id }, `${name}: handler failed; will retry`);
+      // Waiting on the database, the network or another event: retry for as long as it takes.
+      const waiting = isInfrastructureError(err) || isNotReadyError(err);
+      if (!waiting && deliveries >= maxAttempts) return deadLetter(item.msg, 'exhausted', err, started);
+      const delay = retryDelay(waiting ? Math.min(deliveries, 6) : deliveries, retry, random);
+      const log = isNotReadyError(err) ? logger.info.bind(logger) : logger.warn.bind(logger);
+      log({ err, deliveries, delayMs: delay, eventId: item.event.id }, `${name}: handler failed; will retry`);
       item.msg.nak(delay);
       metrics.consumed(name, 'retried', (performance.now() - started) / 1000);
     }

@@ -1,7 +1,7 @@
 export { runWithContext, enterContext, currentContext } from './context.js';
 export { parseTraceparent, formatTraceparent, childTraceparent } from './trace.js';
 export { noopMetrics } from './metrics.js';
-export { PermanentError, isPermanentError } from './errors.js';
+export { PermanentError, isPermanentError, NotReadyError, isNotReadyError } from './errors.js';
 export { silentLogger } from './logger.js';
 export { outbox, inbox } from './schema.js';
 export { messagingMigrations } from './migrations.js';

@@ -8,6 +8,7 @@ import {
   createConsumerRunner,
   createDirectPublisher,
   listDeadLetters,
+  NotReadyError,
   PermanentError,
   replayDeadLetter,
   type ConsumerRunner,
@@ -190,6 +191,22 @@ describe('consumer runner', () => {
     broken = false;
     await replayDeadLetter(f.js, f.jsm, dead!.seq, { namespace: f.ns });
     await eventually(async () => (await f.effects()).length === 1);
+    expect(await listDeadLetters(f.jsm, { namespace: f.ns })).toHaveLength(0);
+  });
+
+  it('keeps retrying a NotReadyError past maxAttempts, never dead-lettering it', async () => {
+    const f = await fixture();
+    let calls = 0;
+    await startRunner(
+      f,
+      recordingHandler('test-consumer', async () => {
+        if (++calls <= 4) throw new NotReadyError('order.placed not seen yet');
+      }),
+      { maxAttempts: 2, retry: { baseMs: 20, maxMs: 100 } },
+    );
+    await createDirectPublisher(f.js, { namespace: f.ns }).publish([sampleOrderPlaced()]);
+    await eventually(async () => (await f.effects()).length === 1, { timeoutMs: 15_000 });
+    expect(calls).toBe(5);
     expect(await listDeadLetters(f.jsm, { namespace: f.ns })).toHaveLength(0);
   });
 

@@ -1,4 +1,5 @@
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
+import type { SqlExecutor } from '@orderflow/messaging';
 import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import type { PgTransaction } from 'drizzle-orm/pg-core';
 import pg from 'pg';
@@ -109,4 +110,14 @@ export function databaseUrlFor(adminUrl: string, name: string): string {
 /** True when `err` is a Postgres error with SQLSTATE `code`. */
 export function isPgError(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+/**
+ * Serializes every handler of one order until the transaction ends (a transaction-level
+ * advisory lock). Two consumers of one service (or two replicas) may otherwise handle the same
+ * order at once — e.g. a cancel racing a charge — and each see the other's row missing.
+ * Two-key lock space 7001, apart from the migration lock.
+ */
+export async function lockOrder(tx: SqlExecutor, orderId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(7001, hashtext(${orderId}))`);
 }

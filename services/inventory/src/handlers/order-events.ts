@@ -1,5 +1,6 @@
 import type { AnyEventDraft, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
 import type { EventHandler } from '@orderflow/messaging';
+import { lockOrder } from '@orderflow/service-kit';
 import type { InventorySchema } from '../db/schema.js';
 import {
   adjustStock,
@@ -31,6 +32,8 @@ export const handleOrderEvent: EventHandler<InventorySchema> = async (event, { t
 
 async function reserve(tx: InventoryTx, event: OrderPlaced, now: Date): Promise<AnyEventDraft[]> {
   const { orderId } = event;
+  // One order at a time: a cancel handled concurrently (another replica) must see our reservation.
+  await lockOrder(tx, orderId);
   if (await isCancelled(tx, orderId)) return [];
   if (await findReservationForUpdate(tx, orderId)) return []; // answered already (e.g. a replay)
   const skus = [...new Set(event.data.items.map((i) => i.sku))].sort();
@@ -60,6 +63,7 @@ async function reserve(tx: InventoryTx, event: OrderPlaced, now: Date): Promise<
 
 async function release(tx: InventoryTx, event: OrderCancelled, now: Date): Promise<AnyEventDraft[]> {
   const { orderId } = event;
+  await lockOrder(tx, orderId);
   await markCancelled(tx, orderId, now);
   const reservation = await findReservationForUpdate(tx, orderId);
   if (reservation?.status !== 'RESERVED') return [];

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEvent, exampleEvent, type DomainEvent } from '@orderflow/contracts';
+import { readEvents, waitForEvent } from '@orderflow/messaging/testing';
+import { startTestService, type TestService } from '@orderflow/service-kit/testing';
+import { eventually } from '@orderflow/testkit';
+import { createNotificationService, loadEnv } from '../src/service.js';
+import type { NotificationSchema } from '../src/db/schema.js';
+import { cancelled, confirmed, recordingSender } from './support.js';
+
+interface Dto {
+  type: string;
+  recipient: string;
+  orderId: string;
+  sentAt: string;
+}
+
+const sender = recordingSender();
+let svc: TestService<NotificationSchema>;
+beforeAll(async () => {
+  svc = await startTestService(createNotificationService({ sender }), loadEnv);
+});
+afterAll(async () => {
+  await svc?.close();
+});
+
+async function notificationsOf(orderId: string): Promise<Dto[]> {
+  const res = await svc.request(`/notifications?orderId=${orderId}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as Dto[];
+}
+
+async function sentEventsOf(orderId: string) {
+  return (await readEvents(svc.testNc, 'notification.sent', { namespace: svc.namespace })).filter((e) => e.orderId === orderId);
+}
+
+/**
+ * Publishes `events`, then a marker confirmation for another order, and waits for the marker's
+ * notification.sent. The consumer takes the order stream in sequence, so everything published
+ * before the marker has been handled by then (or is being retried, which these tests do not do).
+ */
+async function publishAndSettle(events: DomainEvent[]): Promise<void> {
+  for (const e of events) await svc.publisher.publish([e]);
+  const marker = confirmed();
+  await svc.publisher.publish([marker]);
+  await waitForEvent(svc.testNc, 'notification.sent', (x) => x.orderId === marker.orderId, { namespace: svc.namespace });
+}
+
+describe('notification service', () => {
+  it('on order.confirmed stores one notification, sends it and emits notification.sent caused by the event', async () => {
+    const e = confirmed();
+    await svc.publisher.publish([e]);
+    const sent = await waitForEvent(svc.testNc, 'notification.sent', (x) => x.orderId === e.orderId, { namespace: svc.namespace });
+    expect(sent.causationId).toBe(e.id);
+    expect(sent.correlationId).toBe(e.correlationId);
+    expect(sent.source).toBe('notification');
+    expect(sent.data).toEqual({ notificationId: expect.any(String), kind: 'order.confirmed', recipient: e.data.customerEmail, channel: 'log' });
+
+    const list = await notificationsOf(e.orderId);
+    expect(list).toEqual([{ type: 'order.confirmed', recipient: e.data.customerEmail, orderId: e.orderId, sentAt: expect.any(String) }]);
+    expect(sender.sent.filter((m) => m.subject.includes(e.orderId))).toEqual([
+      {
+        to: e.data.customerEmail,
+        subject: `Order ${e.orderId} confirmed`,
+        text: `Your order ${e.orderId} is confirmed: 42.00 EUR. Tracking number: ${e.data.trackingNumber}.`,
+      },
+    ]);
+  });
+
+  it('notifies once for the same event twice and for the same fact in a new event object', async () => {
+    const e = confirmed();
+    const sameFact = confirmed(e.orderId, e.data.customerEmail);
+    expect(sameFact.id).not.toBe(e.id);
+    await publishAndSettle([e, e, sameFact]);
+    expect(await notificationsOf(e.orderId)).toHaveLength(1);
+    expect(await sentEventsOf(e.orderId)).toHaveLength(1);
+    expect(sender.sent.filter((m) => m.subject.includes(e.orderId))).toHaveLength(1);
+  });
+
+  it('sends two notifications for an order confirmed, then cancelled (once each, even when repeated)', async () => {
+    const orderId = randomUUID();
+    await publishAndSettle([confirmed(orderId), cancelled(orderId), cancelled(orderId)]);
+    const list = await notificationsOf(orderId);
+    expect(list.map((n) => n.type)).toEqual(['order.confirmed', 'order.cancelled']);
+    const events = await sentEventsOf(orderId);
+    expect(events.map((x) => x.data.kind).sort()).toEqual(['order.cancelled', 'order.confirmed']);
+    expect(sender.sent.filter((m) => m.subject.includes(orderId)).map((m) => m.subject)).toEqual([
+      `Order ${orderId} confirmed`,
+      `Order ${orderId} cancelled`,
+    ]);
+  });
+
+  it('drops an order.confirmed that arrives after its cancellation was sent', async () => {
+    const orderId = randomUUID();
+    await publishAndSettle([cancelled(orderId, 'SHIPPING_UNAVAILABLE'), confirmed(orderId)]);
+    expect((await notificationsOf(orderId)).map((n) => n.type)).toEqual(['order.cancelled']);
+    expect((await sentEventsOf(orderId)).map((x) => x.data.kind)).toEqual(['order.cancelled']);
+    expect(sender.sent.find((m) => m.subject.includes(orderId))?.text).toContain('we cannot ship to your address');
+  });
+
+  it('ignores order.placed', async () => {
+    const placed = createEvent(
+      { type: 'order.placed', orderId: randomUUID(), data: exampleEvent('order.placed').data },
+      { source: 'order', correlationId: 'corr-placed' },
+    );
+    await publishAndSettle([placed]);
+    expect(await notificationsOf(placed.orderId)).toEqual([]);
+    expect(await sentEventsOf(placed.orderId)).toEqual([]);
+  });
+
+  it('lists the latest notifications without orderId, newest first', async () => {
+    const e = confirmed();
+    await publishAndSettle([e]);
+    const res = await svc.request('/notifications');
+    expect(res.status).toBe(200);
+    const list = (await res.json()) as Dto[];
+    expect(list.length).toBeGreaterThan(1);
+    expect(list.length).toBeLessThanOrEqual(100);
+    expect(list.map((n) => n.orderId)).toContain(e.orderId);
+    const times = list.map((n) => Date.parse(n.sentAt));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
+  it('answers an empty list for an order it never heard of', async () => {
+    expect(await notificationsOf(randomUUID())).toEqual([]);
+  });
+
+  it('answers 400 naming the field for a malformed orderId', async () => {
+    const res = await svc.request('/notifications?orderId=not-a-uuid');
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: string; issues: { path: string }[] };
+    expect(body.error).toBe('VALIDATION_FAILED');
+    expect(body.issues.map((i) => i.path)).toContain('orderId');
+  });
+});
+
+describe('notification service with a failing sender', () => {
+  const flaky = recordingSender(2);
+  let flakySvc: TestService<NotificationSchema>;
+  beforeAll(async () => {
+    flakySvc = await startTestService(createNotificationService({ sender: flaky }), loadEnv);
+  });
+  afterAll(async () => {
+    await flakySvc?.close();
+  });
+
+  it('rolls back and retries until the send succeeds, then stores and emits exactly once', async () => {
+    const e = confirmed();
+    await flakySvc.publisher.publish([e]);
+    const sent = await waitForEvent(flakySvc.testNc, 'notification.sent', (x) => x.orderId === e.orderId, {
+      namespace: flakySvc.namespace,
+      timeoutMs: 20_000,
+    });
+    expect(sent.causationId).toBe(e.id);
+    expect(flaky.attempts).toBe(3);
+    expect(flaky.sent).toHaveLength(1);
+    // Nothing of the failed attempts survived their rollback.
+    const list = await eventually(async () => {
+      const l = (await (await flakySvc.request(`/notifications?orderId=${e.orderId}`)).json()) as Dto[];
+      return l.length > 0 ? l : undefined;
+    });
+    expect(list).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 500));
+    const events = (await readEvents(flakySvc.testNc, 'notification.sent', { namespace: flakySvc.namespace })).filter(
+      (x) => x.orderId === e.orderId,
+    );
+    expect(events).toHaveLength(1);
+    expect(flaky.attempts).toBe(3);
+  });
+});

@@ -1,0 +1,94 @@
+import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm';
+import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
+import type { PgDatabase } from 'drizzle-orm/pg-core';
+import type { CancellationReason } from '@orderflow/contracts';
+import { orders, orderTimeline, type OrderSchema } from './schema.js';
+
+/**
+ * Anything that runs queries on the order schema: the pool-bound db, a `db.transaction` tx, or
+ * the consumer runner's transaction-bound db (all are a `PgDatabase`).
+ */
+export type OrderTx = PgDatabase<NodePgQueryResultHKT, OrderSchema>;
+
+export type Order = typeof orders.$inferSelect;
+export type NewOrder = typeof orders.$inferInsert;
+export type TimelineEntry = { type: string; occurredAt: Date };
+
+export async function insertOrder(tx: OrderTx, row: NewOrder): Promise<void> {
+  await tx.insert(orders).values(row);
+}
+
+export async function findOrder(tx: OrderTx, id: string): Promise<Order | undefined> {
+  return (await tx.select().from(orders).where(eq(orders.id, id)))[0];
+}
+
+/**
+ * The order, row-locked until commit. Every status change goes through this lock, so a
+ * customer's cancel and a participant's confirm of the same order serialize.
+ */
+export async function findOrderForUpdate(tx: OrderTx, id: string): Promise<Order | undefined> {
+  return (await tx.select().from(orders).where(eq(orders.id, id)).for('update'))[0];
+}
+
+export async function findOrderByIdempotencyKey(tx: OrderTx, key: string): Promise<Order | undefined> {
+  return (await tx.select().from(orders).where(eq(orders.idempotencyKey, key)))[0];
+}
+
+export async function recordAmount(tx: OrderTx, id: string, amountCents: number, currency: string, at: Date): Promise<void> {
+  await tx.update(orders).set({ amountCents, currency, updatedAt: at }).where(eq(orders.id, id));
+}
+
+export async function markConfirmed(tx: OrderTx, id: string, trackingNumber: string, at: Date): Promise<void> {
+  await tx.update(orders).set({ status: 'CONFIRMED', trackingNumber, updatedAt: at }).where(eq(orders.id, id));
+}
+
+export async function markCancelled(tx: OrderTx, id: string, reason: CancellationReason, at: Date): Promise<void> {
+  await tx.update(orders).set({ status: 'CANCELLED', cancellationReason: reason, updatedAt: at }).where(eq(orders.id, id));
+}
+
+/** Records one fact of the order's timeline; a second record of the same fact is a no-op. */
+export async function recordTimeline(
+  tx: OrderTx,
+  entry: { orderId: string; fact: string; type: string; eventId: string; occurredAt: Date },
+): Promise<void> {
+  await tx.insert(orderTimeline).values(entry).onConflictDoNothing();
+}
+
+/** The order's timeline, oldest first (ties in the order they were recorded). */
+export async function listTimeline(tx: OrderTx, orderId: string): Promise<TimelineEntry[]> {
+  return tx
+    .select({ type: orderTimeline.type, occurredAt: orderTimeline.occurredAt })
+    .from(orderTimeline)
+    .where(eq(orderTimeline.orderId, orderId))
+    .orderBy(asc(orderTimeline.occurredAt), asc(orderTimeline.seq));
+}
+
+/** Where a page of the list starts: strictly after this (createdAt, id), newest first. */
+export interface ListPosition {
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
+export interface ListFilter {
+  readonly customerId?: string | undefined;
+  readonly status?: Order['status'] | undefined;
+  readonly after?: ListPosition | undefined;
+  readonly limit: number;
+}
+
+/** Orders newest first by keyset (created_at, id); returns at most `limit` rows. */
+export async function listOrders(tx: OrderTx, filter: ListFilter): Promise<Order[]> {
+  const conditions: SQL[] = [];
+  if (filter.customerId !== undefined) conditions.push(eq(orders.customerId, filter.customerId));
+  if (filter.status !== undefined) conditions.push(eq(orders.status, filter.status));
+  if (filter.after !== undefined) {
+    // Row comparison, so the (created_at desc, id desc) index serves it.
+    conditions.push(sql`(${orders.createdAt}, ${orders.id}) < (${filter.after.createdAt.toISOString()}::timestamptz, ${filter.after.id}::uuid)`);
+  }
+  return tx
+    .select()
+    .from(orders)
+    .where(and(...conditions))
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(filter.limit);
+}

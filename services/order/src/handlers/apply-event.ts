@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { AnyEventDraft, CancellationReason, DomainEvent } from '@orderflow/contracts';
+import { NotReadyError, PermanentError, type HandlerContext } from '@orderflow/messaging';
+import {
+  findOrderForUpdate,
+  markCancelled,
+  markConfirmed,
+  recordAmount,
+  recordTimeline,
+  type Order,
+  type OrderTx,
+} from '../db/repository.js';
+import type { OrderSchema } from '../db/schema.js';
+import { decideOrder, orderInputOf, timelineFact, type OrderDecision } from '../domain/order.js';
+
+/**
+ * Applies one participant event to its order, in the runner's transaction:
+ *
+ * 1. lock the order row (a concurrent customer cancel or another consumer's event waits);
+ * 2. decide with the pure state machine;
+ * 3. record the event on the timeline (once per fact, whatever the order's status), write the
+ *    new state, and return `order.confirmed` / `order.cancelled` to be enqueued with it.
+ *
+ * Safe under redelivery and reordering: a duplicate of a fact finds the order already moved and
+ * is ignored (its timeline insert is a no-op); an event for an order no longer PENDING is
+ * ignored; a `shipment.scheduled` that overtook `inventory.reserved` throws `NotReadyError` (a
+ * transient error), so the runner rolls back and redelivers it with backoff until the amount is known.
+ */
+export async function applyEvent(event: DomainEvent, ctx: Pick<HandlerContext<OrderSchema>, 'tx' | 'now' | 'log'>): Promise<AnyEventDraft[]> {
+  const { tx, now, log } = ctx;
+  const order = await findOrderForUpdate(tx, event.orderId);
+  // Every order starts here (the row commits before order.placed is even published), so an
+  // event for an unknown order is not early: it is foreign. Park it in the dead letters.
+  if (!order) throw new PermanentError(`${event.type} ${event.id}: unknown order ${event.orderId}`);
+
+  const input = orderInputOf(event);
+  const decision: OrderDecision = input === null ? { kind: 'ignore', why: 'timeline only' } : decideOrder(order, input);
+  if (decision.kind === 'wait') {
+    // Transient by design: the runner rolls back, naks with growing (capped) delay and keeps
+    // retrying until the other consumer has applied inventory.reserved; never dead-lettered.
+    throw new NotReadyError(`${event.type} for order ${order.id}: ${decision.why}`);
+  }
+
+  await recordTimeline(tx, {
+    orderId: order.id,
+    fact: timelineFact(event),
+    type: event.type,
+    eventId: event.id,
+    occurredAt: new Date(event.occurredAt),
+  });
+
+  switch (decision.kind) {
+    case 'record-amount':
+      await recordAmount(tx, order.id, decision.amountCents, decision.currency, now);
+      return [];
+    case 'confirm': {
+      await markConfirmed(tx, order.id, decision.trackingNumber, now);
+      const draft: AnyEventDraft = {
+        id: randomUUID(),
+        type: 'order.confirmed',
+        orderId: order.id,
+        data: {
+          customerId: order.customerId,
+          customerEmail: order.customerEmail,
+          amountCents: decision.amountCents,
+          currency: decision.currency,
+          trackingNumber: decision.trackingNumber,
+        },
+      };
+      await recordEmitted(tx, draft, now);
+      return [draft];
+    }
+    case 'cancel': {
+      await markCancelled(tx, order.id, decision.reason, now);
+      const draft = cancelledDraft(order, decision.reason);
+      await recordEmitted(tx, draft, now);
+      return [draft];
+    }
+    case 'ignore':
+    case 'refuse':
+      if (input !== null) log.debug({ orderId: order.id, type: event.type, why: decision.why }, 'event ignored');
+      return [];
+    default: {
+      const never: never = decision;
+      throw new Error(`unhandled decision ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The `order.cancelled` of an order, with a fixed id so its timeline entry names it. */
+export function cancelledDraft(order: Pick<Order, 'id' | 'customerId' | 'customerEmail'>, reason: CancellationReason): AnyEventDraft {
+  return {
+    id: randomUUID(),
+    type: 'order.cancelled',
+    orderId: order.id,
+    data: { reason, customerId: order.customerId, customerEmail: order.customerEmail },
+  };
+}
+
+/**
+ * Puts an event we emit on the timeline. `occurredAt` is `now`: the runner and `enqueue` stamp
+ * the envelope with the same instant.
+ */
+export async function recordEmitted(tx: OrderTx, draft: AnyEventDraft, now: Date): Promise<void> {
+  if (draft.id === undefined) throw new Error('an emitted draft needs its id for the timeline');
+  await recordTimeline(tx, { orderId: draft.orderId, fact: timelineFact(draft), type: draft.type, eventId: draft.id, occurredAt: now });
+}

@@ -1,0 +1,13 @@
+import type { EventHandler } from '@orderflow/messaging';
+import type { OrderSchema } from '../db/schema.js';
+import { applyEvent } from './apply-event.js';
+
+/** `order-notification-events`: notification.sent goes on the order's timeline (once per notified event). */
+export const handleNotificationEvent: EventHandler<OrderSchema> = async (event, ctx) => {
+  switch (event.type) {
+    case 'notification.sent':
+      return applyEvent(event, ctx);
+    default:
+      return [];
+  }
+};

@@ -1,0 +1,21 @@
+import type { EventHandler } from '@orderflow/messaging';
+import type { OrderSchema } from '../db/schema.js';
+import { applyEvent } from './apply-event.js';
+
+/**
+ * `order-shipping-events`: shipment.scheduled confirms a PENDING order (order.confirmed; retried
+ * while inventory.reserved has not been applied yet, since the amount comes from it);
+ * shipment.failed cancels it (SHIPPING_UNAVAILABLE); shipment.cancelled only goes on the timeline.
+ * A shipment.scheduled for an order already cancelled changes nothing: shipping's own tombstone
+ * cancels the shipment when it sees order.cancelled.
+ */
+export const handleShippingEvent: EventHandler<OrderSchema> = async (event, ctx) => {
+  switch (event.type) {
+    case 'shipment.scheduled':
+    case 'shipment.failed':
+    case 'shipment.cancelled':
+      return applyEvent(event, ctx);
+    default:
+      return [];
+  }
+};

@@ -1,0 +1,21 @@
+import { fileURLToPath } from 'node:url';
+import type { ServiceDefinition } from '@orderflow/service-kit';
+import { buildApp } from './app.js';
+import { schema, type ShippingSchema } from './db/schema.js';
+import { handleOrderEvent } from './handlers/order-events.js';
+import { handlePaymentEvent } from './handlers/payment-events.js';
+
+/** The shipping service: schedules on payment.authorized, cancels on order.cancelled; lists shipments. */
+export const shippingService: ServiceDefinition<ShippingSchema> = {
+  name: 'shipping',
+  schema,
+  migrationsFolder: fileURLToPath(new URL('../drizzle', import.meta.url)),
+  // Durable names are permanent: renaming one re-consumes its whole stream.
+  consumers: () => [
+    { name: 'shipping-order-events', from: 'order', handler: handleOrderEvent },
+    { name: 'shipping-payment-events', from: 'payment', handler: handlePaymentEvent },
+  ],
+  buildApp,
+};
+
+export { loadEnv } from './env.js';

@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEvent, exampleEvent, type DomainEvent } from '@orderflow/contracts';
+import { readEvents, waitForEvent } from '@orderflow/messaging/testing';
+import { startTestService, type TestService } from '@orderflow/service-kit/testing';
+import { eventually } from '@orderflow/testkit';
+import { findShippingOrder, isCancelled } from '../src/db/repository.js';
+import type { ShippingSchema } from '../src/db/schema.js';
+import { loadEnv, shippingService } from '../src/service.js';
+
+interface ShipmentDto {
+  shipmentId: string;
+  orderId: string;
+  status: 'SCHEDULED' | 'CANCELLED';
+  trackingNumber: string;
+}
+
+let svc: TestService<ShippingSchema>;
+
+beforeAll(async () => {
+  svc = await startTestService(shippingService, loadEnv);
+});
+
+afterAll(async () => {
+  await svc?.close();
+});
+
+/**
+ * The upstream facts about one order. Each call makes a new event (fresh id) with the same
+ * facts, which is how a re-emitted fact looks: the inbox cannot tell it is a repeat.
+ */
+const facts = (orderId: string) => {
+  const origin = { correlationId: `corr-${orderId}` };
+  return {
+    orderId,
+    placed: (country = 'FR') => {
+      const base = exampleEvent('order.placed').data;
+      const shippingAddress = { ...base.shippingAddress, country };
+      return createEvent({ type: 'order.placed', orderId, data: { ...base, shippingAddress } }, { ...origin, source: 'order' });
+    },
+    authorized: () =>
+      createEvent(
+        { type: 'payment.authorized', orderId, data: { paymentId: randomUUID(), amountCents: 5000, currency: 'EUR' } },
+        { ...origin, source: 'payment' },
+      ),
+    cancelled: () =>
+      createEvent(
+        { type: 'order.cancelled', orderId, data: { ...exampleEvent('order.cancelled').data, reason: 'CANCELLED_BY_CUSTOMER' } },
+        { ...origin, source: 'order' },
+      ),
+  };
+};
+
+const publish = (...events: DomainEvent[]) => svc.publisher.publish(events);
+
+const ofOrder = (orderId: string) => (e: { orderId: string }) => e.orderId === orderId;
+
+const emitted = async <T extends 'shipment.scheduled' | 'shipment.failed' | 'shipment.cancelled'>(type: T, orderId: string) =>
+  (await readEvents(svc.testNc, type, { namespace: svc.namespace })).filter(ofOrder(orderId));
+
+const awaitEmitted = <T extends 'shipment.scheduled' | 'shipment.failed' | 'shipment.cancelled'>(type: T, orderId: string) =>
+  waitForEvent(svc.testNc, type, ofOrder(orderId), { namespace: svc.namespace, timeoutMs: 20_000 });
+
+async function shipmentsOf(orderId: string): Promise<ShipmentDto[]> {
+  const res = await svc.request(`/shipments?orderId=${orderId}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as ShipmentDto[];
+}
+
+/**
+ * Ships a fresh order end to end. The payment stream is consumed in order, so once this
+ * order's shipment is out, every payment event published before it has been handled.
+ */
+async function shipFreshOrder() {
+  const orderId = randomUUID();
+  const f = facts(orderId);
+  await publish(f.placed());
+  await publish(f.authorized());
+  return awaitEmitted('shipment.scheduled', orderId);
+}
+
+describe('shipping service', () => {
+  it('schedules a shipment for an authorized payment and lists it', async () => {
+    const orderId = randomUUID();
+    const f = facts(orderId);
+    const payment = f.authorized();
+    await publish(f.placed('DE'));
+    await publish(payment);
+    const scheduled = await awaitEmitted('shipment.scheduled', orderId);
+    expect(scheduled.data.trackingNumber).toMatch(/^TRK-[0-9A-F]{12}$/);
+    expect(scheduled.causationId).toBe(payment.id);
+    expect(scheduled.correlationId).toBe(payment.correlationId);
+    expect(await shipmentsOf(orderId)).toEqual([{ ...scheduled.data, orderId, status: 'SCHEDULED' }]);
+  });
+
+  it('fails once for AQ, remembers it, and lists no shipment', async () => {
+    const orderId = randomUUID();
+    const f = facts(orderId);
+    await publish(f.placed('AQ'));
+    await publish(f.authorized());
+    const failed = await awaitEmitted('shipment.failed', orderId);
+    expect(failed.data).toEqual({ reason: 'SHIPPING_UNAVAILABLE', country: 'AQ' });
+
+    await publish(f.authorized()); // the same fact again: not retried, not re-emitted
+    await shipFreshOrder();
+    expect(await emitted('shipment.failed', orderId)).toHaveLength(1);
+    expect(await emitted('shipment.scheduled', orderId)).toHaveLength(0);
+    expect(await shipmentsOf(orderId)).toEqual([]);
+  });
+
+  it('schedules once when the payment fact arrives twice', async () => {
+    const first = await shipFreshOrder();
+    await publish(facts(first.orderId).authorized());
+    await shipFreshOrder();
+    expect(await emitted('shipment.scheduled', first.orderId)).toHaveLength(1);
+    expect(await shipmentsOf(first.orderId)).toHaveLength(1);
+  });
+
+  it('cancels a scheduled shipment once, however often order.cancelled arrives', async () => {
+    const scheduled = await shipFreshOrder();
+    const f = facts(scheduled.orderId);
+    const cancel = f.cancelled();
+    await publish(cancel);
+    await publish(cancel); // the very same event
+    await publish(f.cancelled()); // the same fact as a new event
+    const done = await awaitEmitted('shipment.cancelled', scheduled.orderId);
+    expect(done.data).toEqual(scheduled.data);
+
+    // The order stream is consumed in order: a later order's cancellation means all three were handled.
+    const later = await shipFreshOrder();
+    await publish(facts(later.orderId).cancelled());
+    await awaitEmitted('shipment.cancelled', later.orderId);
+    expect(await emitted('shipment.cancelled', scheduled.orderId)).toHaveLength(1);
+    expect(await shipmentsOf(scheduled.orderId)).toEqual([{ ...scheduled.data, orderId: scheduled.orderId, status: 'CANCELLED' }]);
+  });
+
+  it('retries payment.authorized that arrives before order.placed, then schedules once', async () => {
+    const orderId = randomUUID();
+    const f = facts(orderId);
+    await publish(f.authorized());
+    await new Promise((r) => setTimeout(r, 500)); // at least one failed attempt
+    expect(await shipmentsOf(orderId)).toEqual([]);
+    await publish(f.placed());
+    await awaitEmitted('shipment.scheduled', orderId);
+    expect(await shipmentsOf(orderId)).toHaveLength(1);
+  });
+
+  it('schedules nothing for a payment that arrives after the cancel, with or without order.placed', async () => {
+    const known = facts(randomUUID());
+    const unknown = facts(randomUUID()); // its order.placed never reaches shipping: must not retry forever
+    await publish(known.placed(), known.cancelled(), unknown.cancelled());
+    await eventually(async () => (await isCancelled(svc.deps.db, known.orderId)) && isCancelled(svc.deps.db, unknown.orderId));
+    await publish(known.authorized(), unknown.authorized());
+
+    await shipFreshOrder();
+    for (const { orderId } of [known, unknown]) {
+      expect(await shipmentsOf(orderId)).toEqual([]);
+      expect(await emitted('shipment.scheduled', orderId)).toHaveLength(0);
+      expect(await emitted('shipment.failed', orderId)).toHaveLength(0);
+    }
+  });
+
+  it('leaves no shipment scheduled when the cancel races the payment', async () => {
+    const orders = Array.from({ length: 15 }, () => facts(randomUUID()));
+    const ids = orders.map((f) => f.orderId);
+    await publish(...orders.map((f) => f.placed()));
+    await eventually(async () => (await Promise.all(ids.map((id) => findShippingOrder(svc.deps.db, id)))).every(Boolean));
+    await Promise.all(orders.flatMap((f) => [publish(f.authorized()), publish(f.cancelled())]));
+    await eventually(async () => (await Promise.all(ids.map((id) => isCancelled(svc.deps.db, id)))).every(Boolean));
+    await shipFreshOrder(); // every payment above has been handled
+
+    for (const orderId of ids) {
+      const shipments = await shipmentsOf(orderId);
+      expect(shipments.filter((s) => s.status !== 'CANCELLED')).toEqual([]);
+      expect(await emitted('shipment.cancelled', orderId)).toHaveLength(shipments.length);
+    }
+  });
+
+  it('lists the latest shipments without orderId; 400 names a malformed orderId; 404 for an unknown route', async () => {
+    const scheduled = await shipFreshOrder();
+    const res = await svc.request('/shipments');
+    expect(res.status).toBe(200);
+    const latest = (await res.json()) as ShipmentDto[];
+    expect(latest.length).toBeLessThanOrEqual(100);
+    expect(latest.map((s) => s.shipmentId)).toContain(scheduled.data.shipmentId);
+
+    const bad = await svc.request('/shipments?orderId=42');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ issues: [{ path: 'orderId' }] });
+
+    expect(await shipmentsOf(randomUUID())).toEqual([]);
+    expect((await svc.request(`/shipments/${scheduled.data.shipmentId}`)).status).toBe(404);
+  });
+});
