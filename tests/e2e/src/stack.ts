@@ -61,7 +61,7 @@ export async function startStack(options: { only?: readonly ServiceName[] } = {}
       DATABASE_URL: databases.get(name)!.url,
       NATS_NAMESPACE: namespace,
       PORT: '0',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     });
     running.set(name, await startService(entry.definition, env, { host: '127.0.0.1' }));
   }

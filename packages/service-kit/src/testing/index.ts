@@ -36,7 +36,7 @@ export async function startTestService<TSchema extends Record<string, unknown>>(
     DATABASE_URL: db.url,
     NATS_NAMESPACE: namespace,
     PORT: '0',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     ...options.env,
   });
   const running = await startService(definition, env, { host: '127.0.0.1', clock: options.clock });
