@@ -316,31 +316,42 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     async start() {
       if (started) return;
       const jsm = await jetstreamManager(nc);
-      await ensureConsumer(jsm, { stream, name, filterSubject, maxAckPending, ackWaitMs });
-      const consumer = await js.consumers.get(stream, name);
+      const provision = async () => {
+        await ensureConsumer(jsm, { stream, name, filterSubject, maxAckPending, ackWaitMs });
+        return js.consumers.get(stream, name);
+      };
+      let consumer = await provision();
       stopping = false;
       // Pull with fetch(), one request at a time, rather than consume(): on stop we let the
       // open request run out (≤ fetchExpiresMs) and handle what it delivers. Closing a
       // consume() subscription drops a message already on its way, which then sits unacked
       // until ack_wait.
       pump = (async () => {
+        let failures = 0;
         while (!stopping) {
-          let batch: ConsumerMessages;
           try {
-            batch = await consumer.fetch({ max_messages: highWater, expires: fetchExpiresMs });
-          } catch (err) {
-            logger.warn({ err }, `${name}: fetch failed; retrying`);
-            await new Promise((r) => setTimeout(r, 1000));
-            continue;
-          }
-          for await (const m of batch) {
-            queue.push(m);
-            signal();
-            if (queue.length >= highWater && !stopping) {
-              await new Promise<void>((resolve) => {
-                space = resolve;
-              });
+            const batch: ConsumerMessages = await consumer.fetch({ max_messages: highWater, expires: fetchExpiresMs });
+            for await (const m of batch) {
+              queue.push(m);
+              signal();
+              if (queue.length >= highWater && !stopping) {
+                await new Promise<void>((resolve) => {
+                  space = resolve;
+                });
+              }
             }
+            failures = 0;
+          } catch (err) {
+            // Never give up pulling: a lost connection, a missed heartbeat or a consumer that
+            // vanished (deleted, or the server lost its state) must not stop this service.
+            failures += 1;
+            logger.warn({ err, failures }, `${name}: fetch failed; retrying`);
+            await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** Math.min(failures, 5))));
+            if (stopping) break;
+            consumer = await provision().catch((e: unknown) => {
+              logger.warn({ err: e }, `${name}: cannot provision the consumer yet`);
+              return consumer;
+            });
           }
         }
       })().catch((err: unknown) => logger.error({ err }, `${name}: fetch loop ended`));

@@ -226,6 +226,22 @@ describe('consumer runner', () => {
     expect(calls).toBe(1);
   });
 
+  it('keeps consuming when its durable consumer is deleted under it', async () => {
+    const f = await fixture();
+    await startRunner(f, recordingHandler('test-consumer'), { fetchExpiresMs: 1000 });
+    const publisher = createDirectPublisher(f.js, { namespace: f.ns });
+    const before = sampleOrderPlaced();
+    await publisher.publish([before]);
+    await eventually(async () => (await f.effects()).length === 1);
+    // An operator's mistake, or a server that lost its state: the pull fails until re-provisioned.
+    await f.jsm.consumers.delete(streamForType('order.placed', f.ns).name, 'test-consumer');
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = sampleOrderPlaced();
+    await publisher.publish([after]);
+    await eventually(async () => (await f.effects()).some((r) => r.event_id === after.id), { timeoutMs: 20_000 });
+    expect((await f.effects()).map((r) => r.event_id).sort()).toEqual([before.id, after.id].sort());
+  });
+
   it('isolates a failing message inside a batch: the others commit', async () => {
     const f = await fixture();
     const events = Array.from({ length: 50 }, () => sampleOrderPlaced());

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -10,6 +10,8 @@ import { ensureStreams, messagingMigrations } from '../src/index.js';
 export interface Fixture {
   readonly ns: string;
   readonly dbUrl: string;
+  /** Another pool on the fixture's database (a second replica), closed with the fixture. */
+  createPool(max: number): pg.Pool;
   readonly pool: pg.Pool;
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
@@ -23,7 +25,7 @@ export interface Fixture {
 export async function createFixture(options: { natsUrl?: string } = {}): Promise<Fixture> {
   const infra = testInfra();
   const db = await createTestDatabase({ prefix: 'messaging' });
-  const pool = new pg.Pool({ connectionString: db.url, max: 10 });
+  const pool = db.createPool({ max: 10 });
   await migrate(drizzle({ client: pool }), {
     migrationsFolder: messagingMigrations.folder,
     migrationsTable: messagingMigrations.table,
@@ -37,6 +39,7 @@ export async function createFixture(options: { natsUrl?: string } = {}): Promise
   return {
     ns,
     dbUrl: db.url,
+    createPool: (max) => db.createPool({ max }),
     pool,
     nc,
     js: jetstream(nc),
@@ -53,8 +56,7 @@ export async function createFixture(options: { natsUrl?: string } = {}): Promise
         for (const s of streams) await jsm.streams.delete(s.name).catch(() => {});
         await nc.close();
       }
-      await pool.end();
-      await db.drop();
+      await db.drop(); // ends the pools first
     },
   };
 }

@@ -1,7 +1,6 @@
 import { eventually } from '@orderflow/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { streamForType, type AnyEventDraft } from '@orderflow/contracts';
 import { startPrivateNats } from '@orderflow/testkit';
@@ -109,12 +108,11 @@ describe('outbox relay', () => {
     const m1 = countingMetrics();
     const m2 = countingMetrics();
     const r1 = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, batchSize: 200, metrics: m1 });
-    const pool2 = new pg.Pool({ connectionString: f.dbUrl, max: 4 });
+    const pool2 = f.createPool(4);
     const r2 = createOutboxRelay({ pool: pool2, js: f.js, namespace: f.ns, batchSize: 200, metrics: m2 });
     cleanups.push(async () => {
       await r1.stop();
       await r2.stop();
-      await pool2.end();
     });
     await Promise.all([r1.start(), r2.start()]);
     await eventually(async () => m1.published + m2.published >= 3000, { timeoutMs: 30_000 });

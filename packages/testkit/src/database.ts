@@ -14,7 +14,14 @@ export interface TestDatabase {
   /** URL of the new database: the admin URL with the database name swapped in. */
   readonly url: string;
   readonly name: string;
-  /** Terminates every connection to the database and drops it. Idempotent. */
+  /**
+   * A pool on this database that drop() may cut: it ignores the errors of connections the
+   * forced drop terminates, which would otherwise reach the process as an uncaught 'error'
+   * event. `pool.end()` resolves before its sockets close, so ending the pool first does not
+   * make an unguarded pool safe. drop() ends the pools made here.
+   */
+  createPool(config?: Omit<pg.PoolConfig, 'connectionString'>): pg.Pool;
+  /** Ends this database's pools, terminates every other connection to it and drops it. Idempotent. */
   drop(): Promise<void>;
 }
 
@@ -34,14 +41,24 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   let dropping: Promise<void> | undefined;
+  const pools: pg.Pool[] = [];
   return {
     url: url.toString(),
     name,
+    createPool(config = {}) {
+      const pool = new pg.Pool({ ...config, connectionString: url.toString() });
+      pool.on('error', () => undefined);
+      pools.push(pool);
+      return pool;
+    },
     drop() {
-      // WITH (FORCE) (Postgres 13+) terminates the connections of pools that were not closed.
-      dropping ??= withAdmin(adminUrl, (client) =>
-        client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`),
-      ).then(() => undefined);
+      dropping ??= (async () => {
+        await Promise.all(pools.filter((p) => !p.ended && !p.ending).map((p) => p.end().catch(() => undefined)));
+        // WITH (FORCE) (Postgres 13+) terminates the connections of pools that were not closed.
+        await withAdmin(adminUrl, (client) =>
+          client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`),
+        );
+      })();
       return dropping;
     },
   };

@@ -71,6 +71,31 @@ describe('createTestDatabase', () => {
     await pool.end();
   });
 
+  it('drops the database while its own pool is still closing, with no uncaught error', async () => {
+    const uncaught: unknown[] = [];
+    const record = (err: unknown) => void uncaught.push(err);
+    process.on('uncaughtException', record);
+    try {
+      const db = await createTestDatabase({ prefix: 'closing' });
+      const pool = db.createPool({ max: 4 });
+      await Promise.all([1, 2, 3, 4].map(() => pool.query('SELECT pg_sleep(0.01)')));
+      // end() resolves before the sockets close; the forced drop then cuts them.
+      void pool.end();
+      await db.drop();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await exists(db.name)).toBe(false);
+      const db2 = await createTestDatabase({ prefix: 'closing' });
+      const idle = db2.createPool({ max: 2 });
+      await Promise.all([idle.query('SELECT 1'), idle.query('SELECT 1')]);
+      await db2.drop(); // never ended by the caller
+      await new Promise((r) => setTimeout(r, 200));
+      expect(idle.ended).toBe(true);
+    } finally {
+      process.off('uncaughtException', record);
+    }
+    expect(uncaught).toEqual([]);
+  });
+
   it('gives every call its own database', async () => {
     const [a, b] = await Promise.all([createTestDatabase({ prefix: 'same' }), createTestDatabase({ prefix: 'same' })]);
     expect(a.name).not.toBe(b.name);
