@@ -230,6 +230,12 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     for (const item of items) {
       item.msg.ack();
       metrics.consumed(name, item.outcome ?? 'processed', seconds);
+      const { event } = item;
+      // One line per event handled, with the ids that let one order be followed across services.
+      logger.debug(
+        { eventId: event.id, type: event.type, orderId: event.orderId, correlationId: event.correlationId, causationId: event.causationId, outcome: item.outcome },
+        `${name}: ${event.type} ${item.outcome ?? 'processed'}`,
+      );
     }
   }
 
