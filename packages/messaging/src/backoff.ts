@@ -9,6 +9,12 @@ export interface RetryPolicy {
 export const defaultRetryPolicy: RetryPolicy = { baseMs: 250, maxMs: 30_000 };
 
 /**
+ * Delays for a message that waits (on an event it depends on, or on the database or network):
+ * short at first, because an overtaken event usually arrives milliseconds later, then up to 5 s.
+ */
+export const defaultWaitPolicy: RetryPolicy = { baseMs: 20, maxMs: 5_000 };
+
+/**
  * Delay before redelivering a message that failed on its `deliveryCount`-th delivery:
  * exponential (`base * 2^(n-1)`, capped) with "equal jitter" — a random point in the upper half.
  * The upper-half choice keeps delays non-decreasing from one attempt to the next while still

@@ -5,19 +5,20 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import {
   decodeEvent,
   isEventDecodeError,
+  typeOfSubject,
   type AnyEventDraft,
   type DomainEvent,
   type Namespace,
   type ServiceName,
 } from '@orderflow/contracts';
-import { defaultRetryPolicy, retryDelay, type RetryPolicy } from './backoff.js';
+import { defaultRetryPolicy, defaultWaitPolicy, retryDelay, type RetryPolicy } from './backoff.js';
 import { runWithContext } from './context.js';
 import { publishDeadLetter, type DeadLetterReason } from './dead-letters.js';
 import { isNotReadyError, isPermanentError } from './errors.js';
 import { isInfrastructureError } from './infra-errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
-import { INSERT_OUTBOX_TEXT, insertOutboxValues, toOutboxRecords, type OutboxRecord } from './outbox.js';
+import { INSERT_OUTBOX_TEXT, insertOutboxValues, toOutboxRecords, withSeqs, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
 import { ensureConsumer } from './provision.js';
 import { childTraceparent } from './trace.js';
 
@@ -63,6 +64,12 @@ export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> =
   readonly namespace?: Namespace;
   readonly handler: EventHandler<TSchema>;
   /**
+   * The event types the handler acts on (default: every type of the stream). A message of another
+   * type is acked at once, with no transaction and no inbox row: a stream carries every event of
+   * its service, and most consumers want a few of them.
+   */
+  readonly types?: readonly string[];
+  /**
    * `batch` (default): each fetched batch runs in one transaction; if any message fails, the
    * batch is rolled back and its messages re-run one transaction each, so a bad message is
    * isolated. `single`: always one transaction per message.
@@ -70,20 +77,43 @@ export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> =
   readonly mode?: 'batch' | 'single';
   /** Messages per transaction in batch mode. */
   readonly batchSize?: number;
+  /**
+   * Batch mode: how long to wait, once a message is there, for more to join its transaction.
+   * Every transaction costs a begin, an inbox insert, an outbox insert and a commit whatever its
+   * size, so under load a few ms of waiting buys much larger batches; each hop of a flow gets
+   * this much slower when idle. Default 0.
+   */
+  readonly lingerMs?: number;
   /** Delivered-but-unacked bound for the durable consumer (all replicas). */
   readonly maxAckPending?: number;
   readonly ackWaitMs?: number;
   /** Deliveries before a failing message is dead-lettered. Infrastructure errors never count. */
   readonly maxAttempts?: number;
   readonly retry?: RetryPolicy;
+  /**
+   * Redelivery delays of a message whose handler threw `NotReadyError` (an event that overtook the
+   * one it depends on, usually by milliseconds) or hit an infrastructure error. These never count
+   * as attempts, so the policy can start short.
+   */
+  readonly waitRetry?: RetryPolicy;
   /** How long `stop()` keeps processing already-delivered messages before nak'ing the rest. */
   readonly stopTimeoutMs?: number;
-  /** How long one pull request stays open waiting for messages; bounds how long stop() waits for it. */
+  /**
+   * How long one pull request stays open waiting for messages (≥ 1000, nats.js's minimum); bounds
+   * how long stop() waits for it, and how long a pull request the server dropped goes unnoticed
+   * (its heartbeats come every half of it, and two missed end the fetch).
+   */
   readonly fetchExpiresMs?: number;
   readonly clock?: () => Date;
   readonly random?: () => number;
   readonly logger?: Logger;
   readonly metrics?: MessagingMetrics;
+  /**
+   * Receives the outbox rows of each committed transaction (the events its handlers returned), to
+   * publish them at once: `(rows) => relay.publishCommitted(rows)`. Without it they wait for the
+   * relay's next pass.
+   */
+  readonly onCommitted?: (rows: readonly CommittedOutboxRow[]) => void;
   /** Fault injection for crash tests: runs after the commit and before the acks. */
   readonly faults?: { readonly beforeAck?: () => void | Promise<void> };
 }
@@ -131,12 +161,14 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     handler,
     mode = 'batch',
     batchSize = 100,
+    lingerMs = 0,
     maxAckPending = 1000,
     ackWaitMs = 30_000,
     maxAttempts = 10,
     retry = defaultRetryPolicy,
+    waitRetry = defaultWaitPolicy,
     stopTimeoutMs = 10_000,
-    fetchExpiresMs = 2000,
+    fetchExpiresMs = 1000,
     clock = () => new Date(),
     random = Math.random,
     logger = silentLogger,
@@ -173,7 +205,8 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     }
   }
 
-  async function runTransaction(items: readonly Item[]): Promise<void> {
+  /** `state.current` is the item whose handler was running when the transaction failed, if any. */
+  async function runTransaction(items: readonly Item[], state: { current?: Item } = {}): Promise<void> {
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
@@ -198,6 +231,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
           eventId: event.id,
           traceparent: childTraceparent(msg.headers?.get('traceparent') || undefined),
         };
+        state.current = item;
         await runWithContext(ctx, async () => {
           const drafts = await handler(event, {
             tx,
@@ -208,12 +242,17 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
           });
           if (drafts.length > 0) records.push(...toOutboxRecords(drafts, { source, now }).records);
         });
+        state.current = undefined;
         item.outcome = 'processed';
       }
+      let outboxRows: { seq: string; id: string }[] = [];
       if (records.length > 0) {
-        await client.query({ name: 'messaging-outbox-insert', text: INSERT_OUTBOX_TEXT, values: insertOutboxValues(records) });
+        outboxRows = (
+          await client.query<{ seq: string; id: string }>({ name: 'messaging-outbox-insert', text: INSERT_OUTBOX_TEXT, values: insertOutboxValues(records) })
+        ).rows;
       }
       await client.query('commit');
+      if (outboxRows.length > 0) options.onCommitted?.(withSeqs(records, outboxRows));
     } catch (err) {
       await client.query('rollback').catch((e: Error) => {
         broken = e;
@@ -239,6 +278,21 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     }
   }
 
+  /** What happens to a message whose transaction failed: redelivery later, or the dead letters. */
+  async function settleFailure(item: Item, err: unknown, started: number): Promise<void> {
+    const deliveries = item.msg.info.deliveryCount;
+    if (isPermanentError(err)) return deadLetter(item.msg, 'permanent', err, started);
+    // Waiting on the database, the network or another event: retry for as long as it takes.
+    const notReady = isNotReadyError(err);
+    const waiting = notReady || isInfrastructureError(err);
+    if (!waiting && deliveries >= maxAttempts) return deadLetter(item.msg, 'exhausted', err, started);
+    const delay = waiting ? retryDelay(deliveries, waitRetry, random) : retryDelay(deliveries, retry, random);
+    if (notReady) logger.debug({ err, deliveries, delayMs: delay, eventId: item.event.id }, `${name}: not ready; will retry`);
+    else logger.warn({ err, deliveries, delayMs: delay, eventId: item.event.id }, `${name}: handler failed; will retry`);
+    item.msg.nak(delay);
+    metrics.consumed(name, 'retried', (performance.now() - started) / 1000);
+  }
+
   async function runOne(item: Item): Promise<void> {
     const started = performance.now();
     try {
@@ -246,23 +300,21 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       await options.faults?.beforeAck?.();
       ackAll([item], started);
     } catch (err) {
-      const deliveries = item.msg.info.deliveryCount;
-      if (isPermanentError(err)) return deadLetter(item.msg, 'permanent', err, started);
-      // Waiting on the database, the network or another event: retry for as long as it takes.
-      const waiting = isInfrastructureError(err) || isNotReadyError(err);
-      if (!waiting && deliveries >= maxAttempts) return deadLetter(item.msg, 'exhausted', err, started);
-      const delay = retryDelay(waiting ? Math.min(deliveries, 6) : deliveries, retry, random);
-      const log = isNotReadyError(err) ? logger.info.bind(logger) : logger.warn.bind(logger);
-      log({ err, deliveries, delayMs: delay, eventId: item.event.id }, `${name}: handler failed; will retry`);
-      item.msg.nak(delay);
-      metrics.consumed(name, 'retried', (performance.now() - started) / 1000);
+      await settleFailure(item, err, started);
     }
   }
+
+  const accepted = options.types ? new Set(options.types) : undefined;
 
   async function processBatch(msgs: readonly JsMsg[]): Promise<void> {
     const started = performance.now();
     const items: Item[] = [];
     for (const msg of msgs) {
+      if (accepted && !accepted.has(typeOfSubject(msg.subject, namespace))) {
+        msg.ack();
+        metrics.consumed(name, 'ignored', 0);
+        continue;
+      }
       try {
         items.push({ msg, event: decodeEvent(msg.data) });
       } catch (err) {
@@ -272,18 +324,28 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       }
     }
     if (items.length === 0) return;
-    if (mode === 'batch' && items.length > 1) {
+    let pending = items;
+    while (mode === 'batch' && pending.length > 1) {
+      const state: { current?: Item } = {};
       try {
-        await runTransaction(items);
+        await runTransaction(pending, state);
         await options.faults?.beforeAck?.();
-        ackAll(items, started);
+        ackAll(pending, started);
         return;
       } catch (err) {
-        // One bad message must not hold back the others: re-run each in its own transaction.
-        logger.debug({ err, size: items.length }, `${name}: batch failed; retrying its messages one by one`);
+        // One bad message must not hold back the others. When a handler threw, that message is
+        // settled (retried later or dead-lettered) and the rest run again as a batch; a failure
+        // outside the handlers (inbox, outbox, commit) re-runs each message on its own.
+        const culprit = state.current;
+        if (culprit === undefined) {
+          logger.debug({ err, size: pending.length }, `${name}: batch failed; retrying its messages one by one`);
+          break;
+        }
+        pending = pending.filter((i) => i !== culprit);
+        await settleFailure(culprit, err, started);
       }
     }
-    for (const item of items) await runOne(item);
+    for (const item of pending) await runOne(item);
   }
 
   async function work(): Promise<void> {
@@ -294,6 +356,9 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
           notify = resolve;
         });
         continue;
+      }
+      if (mode === 'batch' && lingerMs > 0 && queue.length < batchSize && !stopping) {
+        await new Promise((r) => setTimeout(r, lingerMs));
       }
       if (stopping && Date.now() > stopDeadline) {
         // Out of time: hand the rest back to the server at once, for another replica.
@@ -351,8 +416,14 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
             // Never give up pulling: a lost connection, a missed heartbeat or a consumer that
             // vanished (deleted, or the server lost its state) must not stop this service.
             failures += 1;
+            // A pull request the server dropped ends in "heartbeats missed" (2 × expires/2):
+            // the first time, pull again at once; it costs latency, not correctness.
+            if (failures === 1 && isHeartbeatsMissed(err)) {
+              logger.info({ err }, `${name}: pull request lost; pulling again`);
+              continue;
+            }
             logger.warn({ err, failures }, `${name}: fetch failed; retrying`);
-            await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** Math.min(failures, 5))));
+            await new Promise((r) => setTimeout(r, Math.min(5000, 125 * 2 ** Math.min(failures, 6))));
             if (stopping) break;
             consumer = await provision().catch((e: unknown) => {
               logger.warn({ err: e }, `${name}: cannot provision the consumer yet`);
@@ -379,4 +450,8 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       logger.info({ consumer: name }, 'consumer stopped');
     },
   };
+}
+
+function isHeartbeatsMissed(err: unknown): boolean {
+  return err instanceof Error && err.message.includes('heartbeats missed');
 }

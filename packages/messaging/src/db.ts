@@ -6,5 +6,5 @@ import type { SQL } from 'drizzle-orm';
  * through it so the state change and its events commit together.
  */
 export interface SqlExecutor {
-  execute(query: SQL): Promise<unknown>;
+  execute(query: SQL): Promise<{ rows: unknown[] }>;
 }

@@ -5,11 +5,11 @@ export { PermanentError, isPermanentError, NotReadyError, isNotReadyError } from
 export { silentLogger } from './logger.js';
 export { outbox, inbox } from './schema.js';
 export { messagingMigrations } from './migrations.js';
-export { enqueue, toOutboxRecords } from './outbox.js';
+export { collectOutbox, enqueue, toOutboxRecords } from './outbox.js';
 export { createOutboxRelay } from './relay.js';
 export { ensureStreams, ensureConsumer } from './provision.js';
 export { createConsumerRunner } from './consumer-runner.js';
-export { retryDelay, defaultRetryPolicy } from './backoff.js';
+export { retryDelay, defaultRetryPolicy, defaultWaitPolicy } from './backoff.js';
 export { isInfrastructureError } from './infra-errors.js';
 export {
   DeadLetterHeader,
@@ -25,7 +25,7 @@ export type { TraceParent } from './trace.js';
 export type { MessagingMetrics, ConsumeOutcome } from './metrics.js';
 export type { SqlExecutor } from './db.js';
 export type { Logger } from './logger.js';
-export type { EnqueueOptions, OutboxRecord } from './outbox.js';
+export type { CommittedOutboxRow, EnqueueOptions, OutboxRecord } from './outbox.js';
 export type { OutboxRelay, OutboxRelayOptions } from './relay.js';
 export type { StreamSettings, ConsumerDefinition } from './provision.js';
 export type { ConsumerRunner, ConsumerRunnerOptions, EventHandler, HandlerContext } from './consumer-runner.js';

@@ -10,11 +10,14 @@ export interface MessagingMetrics {
   relayFailed(count: number): void;
   /** Outbox rows still waiting to be published, as seen by the last relay pass. */
   outboxBacklog(count: number): void;
-  /** One message finished in the runner: acked after commit, skipped as a duplicate, nak'd for retry, or dead-lettered. */
+  /**
+   * One message finished in the runner: acked after commit, skipped as a duplicate, ignored (a
+   * type the handler does not take: acked with no transaction), nak'd for retry, or dead-lettered.
+   */
   consumed(consumer: string, outcome: ConsumeOutcome, seconds: number): void;
 }
 
-export type ConsumeOutcome = 'processed' | 'duplicate' | 'retried' | 'dead_lettered';
+export type ConsumeOutcome = 'processed' | 'duplicate' | 'ignored' | 'retried' | 'dead_lettered';
 
 /** Metrics that go nowhere (the default). */
 export const noopMetrics: MessagingMetrics = {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql } from 'drizzle-orm';
 import { createEvent, subjectFor, type AnyEventDraft, type DomainEvent, type ServiceName } from '@orderflow/contracts';
 import { currentContext } from './context.js';
@@ -20,6 +21,28 @@ export interface OutboxRecord {
   readonly subject: string;
   readonly payload: string;
   readonly headers: Record<string, string>;
+}
+
+/** An outbox row its writer has committed, with its sequence number: what the relay publishes at once. */
+export interface CommittedOutboxRow extends OutboxRecord {
+  readonly seq: string;
+}
+
+const committing = new AsyncLocalStorage<CommittedOutboxRow[]>();
+
+/**
+ * Runs `transaction` (one database transaction that may `enqueue`) and returns, with its result,
+ * the outbox rows `enqueue` wrote in it. Only once `transaction` has resolved are they committed;
+ * hand them to `relay.publishCommitted` to publish them at once instead of at the next poll.
+ * If it throws, nothing is returned and nothing must be published.
+ *
+ * Hazard: only for one top-level transaction. Rows enqueued inside a nested transaction
+ * (a savepoint) that rolls back would still be collected.
+ */
+export async function collectOutbox<T>(transaction: () => Promise<T>): Promise<{ result: T; rows: CommittedOutboxRow[] }> {
+  const rows: CommittedOutboxRow[] = [];
+  const result = await committing.run(rows, transaction);
+  return { result, rows };
 }
 
 /**
@@ -63,7 +86,9 @@ export async function enqueue(
 ): Promise<DomainEvent[]> {
   if (drafts.length === 0) return [];
   const { events, records } = toOutboxRecords(drafts, options);
-  await tx.execute(insertOutboxSql(records));
+  const inserted = await tx.execute(insertOutboxSql(records));
+  const collector = committing.getStore();
+  if (collector) collector.push(...withSeqs(records, inserted.rows as { seq: string | number; id: string }[]));
   return events;
 }
 
@@ -74,12 +99,22 @@ export function insertOutboxSql(records: readonly OutboxRecord[]) {
       ${sql.param(records.map((r) => r.id))}::uuid[],
       ${sql.param(records.map((r) => r.subject))}::text[],
       ${sql.param(records.map((r) => r.payload))}::text[],
-      ${sql.param(records.map((r) => JSON.stringify(r.headers)))}::jsonb[])`;
+      ${sql.param(records.map((r) => JSON.stringify(r.headers)))}::jsonb[])
+    returning seq, id`;
+}
+
+/** Pairs records with the `seq` the insert returned for their `id`. */
+export function withSeqs(records: readonly OutboxRecord[], inserted: readonly { seq: string | number; id: string }[]): CommittedOutboxRow[] {
+  const seqOf = new Map(inserted.map((r) => [r.id.toLowerCase(), String(r.seq)]));
+  return records.flatMap((r) => {
+    const seq = seqOf.get(r.id.toLowerCase());
+    return seq === undefined ? [] : [{ ...r, seq }];
+  });
 }
 
 /** The same insert as raw text + values, for the consumer runner's pg client. */
 export const INSERT_OUTBOX_TEXT = `insert into messaging_outbox (id, subject, payload, headers)
-  select * from unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])`;
+  select * from unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) returning seq, id`;
 
 export function insertOutboxValues(records: readonly OutboxRecord[]): unknown[] {
   return [

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { silentLogger, type Logger } from './logger.js';
+import type { CommittedOutboxRow } from './outbox.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
 
 /** Options of the outbox relay. */
@@ -28,6 +29,12 @@ export interface OutboxRelayOptions {
   readonly pruneIntervalMs?: number;
   readonly logger?: Logger;
   readonly metrics?: MessagingMetrics;
+  /**
+   * The polling passes leave alone rows younger than this, because their writers hand them to
+   * `publishCommitted` (a pass would publish them a second time). 0 (default): every unpublished
+   * row. Set it when every writer hands its rows over; explicit `runOnce()`/`flush()` ignore it.
+   */
+  readonly claimGraceMs?: number;
   /** Fault injection for crash tests: runs after the PubAcks and before rows are marked. */
   readonly faults?: { readonly beforeMark?: () => void | Promise<void> };
 }
@@ -37,7 +44,14 @@ export interface OutboxRelay {
   start(): Promise<void>;
   /** Stops after the current pass; rows claimed but not acked stay unpublished and are retried later. */
   stop(): Promise<void>;
-  /** One claim-publish-mark pass; returns the number of rows claimed. */
+  /**
+   * Publishes rows their writer has just committed (from `collectOutbox` or the consumer runner's
+   * `onCommitted`), all at once, and marks the acknowledged ones published with one update per
+   * round. Never throws and never waits: a row that fails stays in the outbox for the polling
+   * passes. This is the fast path; the passes are the safety net.
+   */
+  publishCommitted(rows: readonly CommittedOutboxRow[]): void;
+  /** One claim-publish-mark pass over every unpublished row; returns the number of rows claimed. */
   runOnce(): Promise<number>;
   /** Runs passes until no unpublished row is left (tests, benchmarks, shutdown). */
   flush(timeoutMs?: number): Promise<void>;
@@ -57,8 +71,10 @@ const CLAIM = {
   name: 'messaging-outbox-claim',
   // SKIP LOCKED: several relays (replicas) claim disjoint rows; a crashed relay's locks vanish
   // with its connection and its rows are claimed again (and de-duplicated by Nats-Msg-Id).
+  // $2: rows younger than this many ms are left to the fast path of their writer.
   text: `select seq, id, subject, payload, headers from messaging_outbox
-         where published_at is null order by seq limit $1 for update skip locked`,
+         where published_at is null and created_at <= now() - $2 * interval '1 millisecond'
+         order by seq limit $1 for update skip locked`,
 };
 const MARK = {
   name: 'messaging-outbox-mark',
@@ -86,6 +102,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     pruneIntervalMs = 60_000,
     logger = silentLogger,
     metrics = noopMetrics,
+    claimGraceMs = 0,
   } = options;
   const prefix = namespace ? `${namespace}.` : '';
   const connectionString =
@@ -131,12 +148,59 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
   }
 
-  async function runOnce(): Promise<number> {
+  // --- fast path: rows handed over by their writers right after commit --------------------
+  const inFlight = new Set<Promise<void>>();
+  let toMark: string[] = [];
+  let marking: Promise<void> | undefined;
+
+  async function markLoop(): Promise<void> {
+    while (toMark.length > 0) {
+      const seqs = toMark;
+      toMark = [];
+      try {
+        await pool.query({ ...MARK, values: [seqs] });
+        metrics.relayPublished(seqs.length);
+      } catch (err) {
+        // Published but not marked: a polling pass publishes them again after the grace
+        // period, and JetStream drops the copies (same Nats-Msg-Id).
+        logger.warn({ err, rows: seqs.length }, 'outbox relay: marking published rows failed; the next pass re-publishes them');
+      }
+    }
+  }
+
+  function publishCommitted(rows: readonly CommittedOutboxRow[]): void {
+    if (rows.length === 0) return;
+    const p = (async () => {
+      const results = await Promise.allSettled(rows.map(publishRow));
+      let failed = 0;
+      let firstError: unknown;
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled') toMark.push(rows[i]!.seq);
+        else {
+          failed += 1;
+          firstError ??= r.reason;
+        }
+      });
+      if (failed > 0) {
+        metrics.relayFailed(failed);
+        logger.warn({ err: firstError, failed }, 'outbox relay: publishing committed rows failed; they stay for the next pass');
+      }
+      marking ??= markLoop().finally(() => {
+        marking = undefined;
+      });
+      await marking;
+    })()
+      .catch((err: unknown) => logger.error({ err }, 'outbox relay: fast path failed; the rows stay for the next pass'))
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+
+  async function runOnce(graceMs = 0): Promise<number> {
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
       await client.query('begin');
-      const { rows } = await client.query<ClaimedRow>({ ...CLAIM, values: [batchSize] });
+      const { rows } = await client.query<ClaimedRow>({ ...CLAIM, values: [batchSize, graceMs] });
       if (rows.length === 0) {
         await client.query('commit');
         metrics.outboxBacklog(0);
@@ -231,7 +295,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     while (running) {
       let claimed = 0;
       try {
-        claimed = await runOnce();
+        claimed = await runOnce(claimGraceMs);
         failures = 0;
       } catch (err) {
         failures += 1;
@@ -260,11 +324,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       clearTimeout(listenerRetry);
       wake();
       await loopDone;
+      // Let the fast path finish what it has started (its publishes time out on their own).
+      while (inFlight.size > 0) await Promise.all(inFlight);
       const l = listener;
       listener = undefined;
       await l?.end().catch(() => {});
     },
-    runOnce,
+    publishCommitted,
+    runOnce: () => runOnce(0),
     prune,
     async flush(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { streamForType, subjectFilter, subjectFor, type DomainEvent } from '@orderflow/contracts';
+import { createEvent, streamForType, subjectFilter, subjectFor, type DomainEvent } from '@orderflow/contracts';
 import {
   createConsumerRunner,
   createDirectPublisher,
@@ -224,6 +224,54 @@ describe('consumer runner', () => {
     });
     expect(dead!.reason).toBe('permanent');
     expect(calls).toBe(1);
+  });
+
+  it('acks the types its handler does not take without a transaction or an inbox row', async () => {
+    const f = await fixture();
+    const publisher = createDirectPublisher(f.js, { namespace: f.ns });
+    const placed = sampleOrderPlaced();
+    const confirmed = createEvent(
+      { type: 'order.confirmed', orderId: placed.orderId, data: { customerId: 'c-1', customerEmail: 'c1@example.com', amountCents: 100, currency: 'EUR', trackingNumber: 'T-1' } },
+      { source: 'order', cause: placed },
+    );
+    await publisher.publish([confirmed, placed]);
+    const handled: string[] = [];
+    await startRunner(f, recordingHandler('test-consumer', async (e) => void handled.push(e.type)), {
+      filterSubject: `${f.ns}.order.>`,
+      types: ['order.placed'],
+    });
+    await eventually(async () => (await f.effects()).length === 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(handled).toEqual(['order.placed']);
+    const { rows } = await f.pool.query<{ n: number }>('select count(*)::int as n from messaging_inbox');
+    expect(rows[0]!.n).toBe(1);
+    const info = await f.jsm.consumers.info(streamForType('order.placed', f.ns).name, 'test-consumer');
+    expect(info.num_ack_pending + info.num_pending).toBe(0);
+  });
+
+  it('retries only the message that is not ready; the rest of its batch commits at once', async () => {
+    const f = await fixture();
+    const events = Array.from({ length: 20 }, () => sampleOrderPlaced());
+    const early = events[7]!;
+    await createDirectPublisher(f.js, { namespace: f.ns }).publish(events);
+    const calls = new Map<string, number>();
+    let ready = false;
+    await startRunner(
+      f,
+      recordingHandler('test-consumer', async (e) => {
+        calls.set(e.id, (calls.get(e.id) ?? 0) + 1);
+        if (e.id === early.id && !ready) throw new NotReadyError('its cause has not arrived');
+      }),
+      { batchSize: 20, waitRetry: { baseMs: 6000, maxMs: 6000 } },
+    );
+    // Everything but the early one commits at once. The others run at most twice (those before
+    // it in the rolled-back attempt), and the early one is not re-run on its own meanwhile: it
+    // waits for its redelivery.
+    await eventually(async () => (await f.effects()).length === 19, { timeoutMs: 2500 });
+    expect(Math.max(...[...calls.entries()].filter(([id]) => id !== early.id).map(([, n]) => n))).toBeLessThanOrEqual(2);
+    expect(calls.get(early.id)).toBe(1);
+    ready = true;
+    await eventually(async () => (await f.effects()).length === 20, { timeoutMs: 15_000 });
   });
 
   it('keeps consuming when its durable consumer is deleted under it', async () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { streamForType, type AnyEventDraft } from '@orderflow/contracts';
 import { startPrivateNats } from '@orderflow/testkit';
-import { createOutboxRelay, enqueue, runWithContext, type MessagingMetrics } from '../src/index.js';
+import { collectOutbox, createOutboxRelay, enqueue, runWithContext, type MessagingMetrics } from '../src/index.js';
 import { readStream } from '../src/testing/index.js';
 import { createFixture, type Fixture } from './fixture.js';
 import { runCrashScript } from './crash/run.js';
@@ -100,6 +100,61 @@ describe('outbox relay', () => {
     await enqueueMany(f, 1);
     await eventually(async () => (await inventoryStream(f)).length === 1, { timeoutMs: 5000 });
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('publishes committed rows at once on the fast path, once, and its polls leave young rows alone', async () => {
+    const f = await fixture();
+    const metrics = countingMetrics();
+    // No LISTEN and a poll a minute away: only the fast path can publish within the test.
+    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, listen: false, pollIntervalMs: 60_000, claimGraceMs: 60_000, metrics });
+    await relay.start();
+    cleanups.push(() => relay.stop());
+    const db = drizzle({ client: f.pool });
+    const { rows } = await collectOutbox(() => db.transaction((tx) => enqueue(tx, [rejected(), rejected()], { source: 'inventory', correlationId: 'fast-1' })));
+    expect(rows).toHaveLength(2);
+    relay.publishCommitted(rows);
+    await eventually(async () => (await inventoryStream(f)).length === 2, { timeoutMs: 5000 });
+    await eventually(async () => {
+      const { rows: left } = await f.pool.query('select count(*)::int as n from messaging_outbox where published_at is null');
+      return left[0].n === 0;
+    });
+    expect(metrics.published).toBe(2);
+    // A polling pass now finds nothing to do (published), and would skip unpublished young rows.
+    await enqueueMany(f, 1);
+    await relay.runOnce(); // explicit passes ignore the grace period
+    expect(await inventoryStream(f)).toHaveLength(3);
+  });
+
+  it('publishes nothing from a transaction that rolled back', async () => {
+    const f = await fixture();
+    const db = drizzle({ client: f.pool });
+    await expect(
+      collectOutbox(() =>
+        db.transaction(async (tx) => {
+          await enqueue(tx, [rejected()], { source: 'inventory', correlationId: 'rollback-1' });
+          throw new Error('rolled back');
+        }),
+      ),
+    ).rejects.toThrow('rolled back');
+    const { rows } = await f.pool.query('select count(*)::int as n from messaging_outbox');
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('leaves rows the fast path could not publish to the polling passes', async () => {
+    const f = await fixture();
+    // A namespace with no streams: every publish fails (no stream captures the subject).
+    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: `${f.ns}_nostream`, listen: false, pollIntervalMs: 60_000, publishTimeoutMs: 1000 });
+    const db = drizzle({ client: f.pool });
+    const { rows } = await collectOutbox(() => db.transaction((tx) => enqueue(tx, [rejected()], { source: 'inventory', correlationId: 'fail-1' })));
+    await relay.start();
+    relay.publishCommitted(rows);
+    await relay.stop(); // waits for the fast path to give up
+    const { rows: left } = await f.pool.query('select count(*)::int as n from messaging_outbox where published_at is null');
+    expect(left[0].n).toBe(1);
+    // The polling pass of a relay that can publish picks it up.
+    const good = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, listen: false });
+    await good.flush(10_000);
+    expect(await inventoryStream(f)).toHaveLength(1);
   });
 
   it('shares one outbox between two relays: every event published by exactly one of them', async () => {

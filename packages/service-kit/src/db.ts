@@ -4,6 +4,7 @@ import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle
 import type { PgTransaction } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Logger } from './logger.js';
+import { prepareByDefault } from './prepared.js';
 
 /** A service's drizzle database over a pg pool. Never a singleton: build it in `main.ts`. */
 export type Db<TSchema extends Record<string, unknown> = Record<string, never>> = NodePgDatabase<TSchema> & {
@@ -28,6 +29,8 @@ export interface CreateDbOptions<TSchema extends Record<string, unknown>> {
    * 10 000. pg's own default waits forever, which turns a dead database into hung requests.
    */
   readonly connectionTimeoutMillis?: number;
+  /** Name every parameterized statement, so Postgres plans it once per connection (default true; see prepared.ts). */
+  readonly prepare?: boolean;
   /** Receives pool errors; without it they are only swallowed. */
   readonly logger?: Logger;
 }
@@ -60,6 +63,7 @@ export function createDb<TSchema extends Record<string, unknown> = Record<string
   pool.on('error', (err) => {
     options.logger?.warn({ err }, 'idle postgres connection failed; it will be replaced');
   });
+  if (options.prepare ?? true) pool.on('connect', prepareByDefault);
   const db = (options.schema === undefined ? drizzle({ client: pool }) : drizzle({ client: pool, schema: options.schema })) as Db<TSchema>;
   let closing: Promise<void> | undefined;
   return {

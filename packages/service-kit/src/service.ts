@@ -4,10 +4,12 @@ import {
   deadLetterStream,
   serviceStreams,
   streamOf,
+  type EventType,
   type ServiceName,
 } from '@orderflow/contracts';
 import {
   createConsumerRunner,
+  collectOutbox,
   createOutboxRelay,
   ensureStreams,
   messagingMigrations,
@@ -17,7 +19,7 @@ import {
 } from '@orderflow/messaging';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
-import { createDb, databaseUrlFor, ensureDatabase, isPgError, type Db } from './db.js';
+import { createDb, databaseUrlFor, ensureDatabase, isPgError, type Db, type Tx } from './db.js';
 import type { BaseEnv } from './env.js';
 import { dbCheck, natsCheck, type ReadinessCheck } from './health.js';
 import type { HttpServer } from './http.js';
@@ -32,6 +34,12 @@ export interface ServiceDeps<TSchema extends Record<string, unknown>> {
   readonly env: BaseEnv;
   readonly logger: Logger;
   readonly db: Db<TSchema>;
+  /**
+   * `db.transaction(fn)`, after which the events `fn` enqueued are published at once (the relay's
+   * fast path) instead of at its next poll. Use it for every transaction that calls `enqueue`.
+   * Hazard: do not enqueue inside a nested `tx.transaction()` (a savepoint) that may roll back.
+   */
+  transaction<T>(fn: (tx: Tx<TSchema>) => Promise<T>): Promise<T>;
   readonly pool: pg.Pool;
   readonly nc: NatsConnection;
   readonly metrics: Registry;
@@ -40,6 +48,9 @@ export interface ServiceDeps<TSchema extends Record<string, unknown>> {
   readonly clock: () => Date;
 }
 
+/** How old an unpublished outbox row must be before a polling pass publishes it (see startService). */
+const OUTBOX_CLAIM_GRACE_MS = 2000;
+
 /** One durable consumer of a service: every event of the `from` service's stream goes to `handler`. */
 export interface ConsumerSpec<TSchema extends Record<string, unknown>> {
   /** Durable name `<service>-<purpose>`; never rename once released. */
@@ -47,6 +58,8 @@ export interface ConsumerSpec<TSchema extends Record<string, unknown>> {
   /** The publishing service whose stream (all its event types) this consumer reads. */
   readonly from: ServiceName;
   readonly handler: EventHandler<TSchema>;
+  /** The event types `handler` acts on; the stream's other types are acked with no transaction. Default: all. */
+  readonly types?: readonly EventType[];
   readonly batchSize?: number;
 }
 
@@ -127,11 +140,29 @@ export async function startService<TSchema extends Record<string, unknown>>(
 
   const metrics = createMetricsRegistry(definition.name);
   const messagingMetrics = createMessagingMetrics(metrics);
+  // Every writer hands its committed outbox rows to the relay (deps.transaction, the runners'
+  // onCommitted), which publishes them at once; its polling passes are only the safety net for
+  // rows a crash or an outage left behind, so they leave rows younger than the grace period
+  // alone and need no LISTEN.
+  const relay: OutboxRelay = createOutboxRelay({
+    pool,
+    js: jetstream(nc),
+    namespace,
+    logger,
+    metrics: messagingMetrics,
+    listen: false,
+    claimGraceMs: OUTBOX_CLAIM_GRACE_MS,
+  });
   const deps: ServiceDeps<TSchema> = {
     service: definition.name,
     env,
     logger,
     db,
+    async transaction(fn) {
+      const { result, rows } = await collectOutbox(() => db.transaction(fn));
+      relay.publishCommitted(rows);
+      return result;
+    },
     pool,
     nc,
     metrics,
@@ -140,7 +171,6 @@ export async function startService<TSchema extends Record<string, unknown>>(
   };
   await definition.seed?.(deps);
 
-  const relay: OutboxRelay = createOutboxRelay({ pool, js: jetstream(nc), namespace, logger, metrics: messagingMetrics });
   await relay.start();
   const runners: ConsumerRunner[] = definition.consumers(deps).map((spec) =>
     createConsumerRunner({
@@ -153,6 +183,9 @@ export async function startService<TSchema extends Record<string, unknown>>(
       filterSubject: streamOf(spec.from, namespace).subjects[0]!,
       namespace,
       handler: spec.handler,
+      types: spec.types,
+      lingerMs: env.CONSUMER_LINGER_MS,
+      onCommitted: (rows) => relay.publishCommitted(rows),
       batchSize: spec.batchSize,
       clock: deps.clock,
       logger,

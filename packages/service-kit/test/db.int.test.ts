@@ -58,4 +58,20 @@ describe('createDb', () => {
       await handle.close();
     }
   });
+
+  it('prepares each parameterized statement once per connection, drizzle\'s included', async () => {
+    const handle = createDb(testInfra().adminDatabaseUrl, { max: 1 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        await handle.db.execute(sql`select ${i}::int + 1 as n`);
+        await handle.pool.query('select $1::text as s', [`x${i}`]);
+      }
+      await handle.pool.query('select 1 as unparameterized');
+      const { rows } = await handle.pool.query<{ statement: string }>('select statement from pg_prepared_statements order by statement');
+      expect(rows.map((r) => r.statement.replace(/\s+/g, ' ').trim())).toEqual(['select $1::int + 1 as n', 'select $1::text as s']);
+      expect((await handle.db.execute(sql`select ${41}::int + 1 as n`)).rows).toEqual([{ n: 42 }]);
+    } finally {
+      await handle.close();
+    }
+  });
 });

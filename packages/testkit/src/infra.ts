@@ -23,8 +23,9 @@ interface Started<K extends string> {
 /**
  * Starts (or finds) NATS and Postgres. For each one independently: its env URL (`NATS_URL`,
  * `DATABASE_URL`) when set, else a container when a Docker engine answers, else a local
- * server (`nats-server` on PATH, embedded Postgres). `TESTKIT_MODE=env|containers|local`
- * forces one source for both.
+ * server (`nats-server` on PATH, embedded Postgres) — also when a container does not start
+ * (an engine with no registry to pull from). `TESTKIT_MODE=env|containers|local` forces one
+ * source for both.
  */
 export async function startInfra(): Promise<Infra> {
   const env = readTestkitEnv();
@@ -78,15 +79,29 @@ async function startNats(env: TestkitEnv): Promise<Started<'natsUrl'>> {
   switch (source.kind) {
     case 'env':
       return { kind: 'env', value: { natsUrl: source.url }, stop: async () => undefined };
-    case 'containers': {
-      const { url, container } = await startNatsContainer({ image: env.natsImage, jetstream: true });
-      return { kind: 'containers', value: { natsUrl: url }, stop: async () => void (await container.stop()) };
-    }
-    case 'local': {
-      const server = await startLocalNatsServer({ jetstream: true });
-      return { kind: 'local', value: { natsUrl: server.url }, stop: () => server.destroy() };
-    }
+    case 'containers':
+      try {
+        const { url, container } = await startNatsContainer({ image: env.natsImage, jetstream: true });
+        return { kind: 'containers', value: { natsUrl: url }, stop: async () => void (await container.stop()) };
+      } catch (err) {
+        // An engine that answers but cannot pull (no registry, as on air-gapped machines).
+        if (env.mode === 'containers') throw err;
+        fallingBack('NATS', env.natsImage, err);
+        return localNats();
+      }
+    case 'local':
+      return localNats();
   }
+}
+
+async function localNats(): Promise<Started<'natsUrl'>> {
+  const server = await startLocalNatsServer({ jetstream: true });
+  return { kind: 'local', value: { natsUrl: server.url }, stop: () => server.destroy() };
+}
+
+function fallingBack(what: string, image: string, err: unknown): void {
+  const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
+  process.stderr.write(`testkit: the ${what} container (${image}) did not start (${reason}); using a local server instead\n`);
 }
 
 async function startPostgres(env: TestkitEnv): Promise<Started<'adminDatabaseUrl'>> {
@@ -94,13 +109,21 @@ async function startPostgres(env: TestkitEnv): Promise<Started<'adminDatabaseUrl
   switch (source.kind) {
     case 'env':
       return { kind: 'env', value: { adminDatabaseUrl: source.url }, stop: async () => undefined };
-    case 'containers': {
-      const { adminUrl, container } = await startPostgresContainer({ image: env.postgresImage });
-      return { kind: 'containers', value: { adminDatabaseUrl: adminUrl }, stop: async () => void (await container.stop()) };
-    }
-    case 'local': {
-      const cluster = await startLocalPostgres();
-      return { kind: 'local', value: { adminDatabaseUrl: cluster.adminUrl }, stop: () => cluster.stop() };
-    }
+    case 'containers':
+      try {
+        const { adminUrl, container } = await startPostgresContainer({ image: env.postgresImage });
+        return { kind: 'containers', value: { adminDatabaseUrl: adminUrl }, stop: async () => void (await container.stop()) };
+      } catch (err) {
+        if (env.mode === 'containers') throw err;
+        fallingBack('Postgres', env.postgresImage, err);
+        return localPostgres();
+      }
+    case 'local':
+      return localPostgres();
   }
+}
+
+async function localPostgres(): Promise<Started<'adminDatabaseUrl'>> {
+  const cluster = await startLocalPostgres();
+  return { kind: 'local', value: { adminDatabaseUrl: cluster.adminUrl }, stop: () => cluster.stop() };
 }

@@ -1,11 +1,22 @@
 import { connect as tcpConnect } from 'node:net';
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { containerRuntimeAvailable } from '../src/containers.js';
+import { containerRuntimeAvailable, startNatsContainer } from '../src/containers.js';
+import { readTestkitEnv } from '../src/env.js';
 import { startInfra, testInfra, uniqueNamespace } from '../src/index.js';
 import { connectNats, createStream, deleteStream, publish, streamMessages } from './nats-helpers.js';
 
 const dockerAvailable = await containerRuntimeAvailable();
+/** An engine that answers may still have no registry to pull from (air-gapped): try one container. */
+const containersWork =
+  dockerAvailable &&
+  (await startNatsContainer({ image: readTestkitEnv().natsImage, jetstream: true }).then(
+    async ({ container }) => {
+      await container.stop();
+      return true;
+    },
+    () => false,
+  ));
 
 async function checkNats(url: string): Promise<void> {
   const nc = await connectNats(url);
@@ -53,6 +64,21 @@ afterEach(() => {
 });
 
 describe('startInfra', () => {
+  it('falls back to local servers when a container cannot start (an image no registry has)', async () => {
+    clearInfraEnv();
+    vi.stubEnv('TESTKIT_NATS_IMAGE', 'orderflow.invalid/no-such-nats:0');
+    vi.stubEnv('TESTKIT_POSTGRES_IMAGE', 'orderflow.invalid/no-such-postgres:0');
+    const infra = await startInfra();
+    try {
+      // With a Docker engine the pull fails and it falls back; without one it is local anyway.
+      expect(infra.kind).toEqual({ nats: 'local', postgres: 'local' });
+      await checkNats(infra.natsUrl);
+      await checkPostgres(infra.adminDatabaseUrl);
+    } finally {
+      await infra.stop();
+    }
+  }, 240_000);
+
   it('uses NATS_URL and DATABASE_URL as they are, and stop() leaves them running', async () => {
     const { natsUrl, adminDatabaseUrl } = testInfra();
     clearInfraEnv();
@@ -92,7 +118,7 @@ describe('startInfra', () => {
     const infra = await startInfra();
     try {
       expect(infra.kind.nats).toBe('env');
-      expect(infra.kind.postgres).toBe(dockerAvailable ? 'containers' : 'local');
+      expect(infra.kind.postgres).toBe(containersWork ? 'containers' : 'local');
       await checkPostgres(infra.adminDatabaseUrl);
     } finally {
       await infra.stop();
@@ -117,7 +143,7 @@ describe('startInfra', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it.runIf(dockerAvailable)(
+  it.runIf(containersWork)(
     'TESTKIT_MODE=containers starts NATS and Postgres containers',
     async () => {
       clearInfraEnv();

@@ -3,7 +3,7 @@ import type { ServiceDefinition } from '@orderflow/service-kit';
 import { buildApp } from './app.js';
 import { schema, type NotificationSchema } from './db/schema.js';
 import { senderConfigFrom } from './env.js';
-import { createOrderEventHandler } from './handlers/order-events.js';
+import { HANDLED_ORDER_EVENTS, createOrderEventHandler } from './handlers/order-events.js';
 import { createSenderFromConfig, type NotificationSender } from './senders/index.js';
 
 /** Options of {@link createNotificationService}. */
@@ -27,7 +27,7 @@ export function createNotificationService(options: NotificationServiceOptions = 
       deps.logger.info({ channel: sender.channel }, 'notification sender');
       return [
         // batchSize 1: sending is a side effect outside the transaction; see the handler's hazard note.
-        { name: 'notification-order-events', from: 'order', handler: createOrderEventHandler(sender), batchSize: 1 },
+        { name: 'notification-order-events', from: 'order', handler: createOrderEventHandler(sender), types: HANDLED_ORDER_EVENTS, batchSize: 1 },
       ];
     },
     buildApp,

@@ -2,8 +2,8 @@ import { fileURLToPath } from 'node:url';
 import type { ServiceDefinition } from '@orderflow/service-kit';
 import { buildApp } from './app.js';
 import { schema, type ShippingSchema } from './db/schema.js';
-import { handleOrderEvent } from './handlers/order-events.js';
-import { handlePaymentEvent } from './handlers/payment-events.js';
+import { HANDLED_ORDER_EVENTS, handleOrderEvent } from './handlers/order-events.js';
+import { HANDLED_PAYMENT_EVENTS, handlePaymentEvent } from './handlers/payment-events.js';
 
 /** The shipping service: schedules on payment.authorized, cancels on order.cancelled; lists shipments. */
 export const shippingService: ServiceDefinition<ShippingSchema> = {
@@ -12,8 +12,8 @@ export const shippingService: ServiceDefinition<ShippingSchema> = {
   migrationsFolder: fileURLToPath(new URL('../drizzle', import.meta.url)),
   // Durable names are permanent: renaming one re-consumes its whole stream.
   consumers: () => [
-    { name: 'shipping-order-events', from: 'order', handler: handleOrderEvent },
-    { name: 'shipping-payment-events', from: 'payment', handler: handlePaymentEvent },
+    { name: 'shipping-order-events', from: 'order', handler: handleOrderEvent, types: HANDLED_ORDER_EVENTS },
+    { name: 'shipping-payment-events', from: 'payment', handler: handlePaymentEvent, types: HANDLED_PAYMENT_EVENTS },
   ],
   buildApp,
 };

@@ -91,7 +91,7 @@ export function summarize(profile: Profiler.Profile, file: string): ProfileSumma
     const seen = new Set<string>();
     for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
       const frame = byId.get(id)!.callFrame;
-      if (!/\/(packages|tools)\//.test(frame.url) || frame.url.includes('node_modules')) continue;
+      if (!/\/(packages|services|tools)\//.test(frame.url) || frame.url.includes('node_modules')) continue;
       const l = label(frame);
       if (seen.has(l)) continue;
       seen.add(l);

@@ -67,7 +67,8 @@ export function startServiceProcess(options: {
   out: Output;
 }): ServiceProcess {
   const { name, out } = options;
-  const child = spawn(process.execPath, ['--conditions=@orderflow/source', '--import', 'tsx', `services/${name}/src/main.ts`], {
+  const nodeArgs = options.env.STACK_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--conditions=@orderflow/source', '--import', 'tsx', `services/${name}/src/main.ts`], {
     cwd: options.repoRoot,
     // LOG_LEVEL, SMTP_URL, NATS_NAMESPACE... pass through; these three are the runner's.
     env: { ...options.env.inherited, NATS_URL: options.natsUrl, DATABASE_URL: options.databaseUrl, PORT: String(options.port) },

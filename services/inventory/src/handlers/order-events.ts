@@ -1,3 +1,4 @@
+import type { EventType } from '@orderflow/contracts';
 import type { AnyEventDraft, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
 import type { EventHandler } from '@orderflow/messaging';
 import { lockOrder } from '@orderflow/service-kit';
@@ -13,6 +14,9 @@ import {
   type InventoryTx,
 } from '../db/repository.js';
 import { decideReservation } from '../domain/reservation.js';
+
+/** The event types this handler acts on; the consumer acks the stream's others without a transaction. */
+export const HANDLED_ORDER_EVENTS = ['order.placed', 'order.cancelled'] as const satisfies readonly EventType[];
 
 /**
  * Reserve on `order.placed`, all or nothing; release on `order.cancelled`. Both are safe to

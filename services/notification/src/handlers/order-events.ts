@@ -1,3 +1,4 @@
+import type { EventType } from '@orderflow/contracts';
 import type { AnyEventDraft } from '@orderflow/contracts';
 import type { EventHandler } from '@orderflow/messaging';
 import type { NotificationSchema } from '../db/schema.js';
@@ -5,6 +6,9 @@ import { claimNotification, hasNotification } from '../db/repository.js';
 import { renderNotification } from '../domain/message.js';
 import { decideNotification } from '../domain/notification.js';
 import type { NotificationSender } from '../senders/sender.js';
+
+/** The event types this handler acts on; the consumer acks the stream's others without a transaction. */
+export const HANDLED_ORDER_EVENTS = ['order.confirmed', 'order.cancelled'] as const satisfies readonly EventType[];
 
 /**
  * Tells the customer about `order.confirmed` and `order.cancelled`, once per order and final

@@ -15,10 +15,10 @@ import { cancelledDraft, recordEmitted } from '../handlers/apply-event.js';
  * of one order, compensation included, is traced under one id.
  */
 export async function cancelOrder(
-  deps: Pick<ServiceDeps<OrderSchema>, 'db' | 'clock'>,
+  deps: Pick<ServiceDeps<OrderSchema>, 'db' | 'transaction' | 'clock'>,
   orderId: string,
 ): Promise<{ orderId: string; status: 'CANCELLED' }> {
-  await deps.db.transaction(async (tx) => {
+  await deps.transaction(async (tx) => {
     const order = await findOrderForUpdate(tx, orderId);
     if (!order) throw new NotFoundError(`no order ${orderId}`);
     const decision = decideOrder(order, { kind: 'customer-cancel' });

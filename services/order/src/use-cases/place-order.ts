@@ -31,7 +31,7 @@ const IDEMPOTENCY_INDEX = 'orders_idempotency_key_unique';
  * then fail, and the loser answers from the winner's row.
  */
 export async function placeOrder(
-  deps: Pick<ServiceDeps<OrderSchema>, 'db' | 'clock'>,
+  deps: Pick<ServiceDeps<OrderSchema>, 'db' | 'transaction' | 'clock'>,
   input: PlaceOrderInput,
   request: { readonly correlationId: string; readonly idempotencyKey?: string | undefined },
 ): Promise<PlacedOrder> {
@@ -45,7 +45,7 @@ export async function placeOrder(
   const orderId = randomUUID();
   const now = deps.clock();
   try {
-    await deps.db.transaction(async (tx) => {
+    await deps.transaction(async (tx) => {
       await insertOrder(tx, {
         id: orderId,
         status: 'PENDING',

@@ -1,3 +1,4 @@
+import type { EventType } from '@orderflow/contracts';
 import { NotReadyError } from '@orderflow/messaging';
 import { lockOrder } from '@orderflow/service-kit';
 import { randomUUID } from 'node:crypto';
@@ -6,6 +7,9 @@ import type { EventHandler } from '@orderflow/messaging';
 import type { PaymentSchema } from '../db/schema.js';
 import { findPaymentForUpdate, findPaymentOrder, insertPayment, isCancelled, type PaymentTx } from '../db/repository.js';
 import { decideCharge } from '../domain/authorization.js';
+
+/** The event types this handler acts on; the consumer acks the stream's others without a transaction. */
+export const HANDLED_INVENTORY_EVENTS = ['inventory.reserved'] as const satisfies readonly EventType[];
 
 /**
  * Charges the amount inventory priced on `inventory.reserved`. Other inventory events are not

@@ -1,8 +1,12 @@
+import type { EventType } from '@orderflow/contracts';
 import { lockOrder } from '@orderflow/service-kit';
 import type { AnyEventDraft, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
 import type { EventHandler } from '@orderflow/messaging';
 import type { PaymentSchema } from '../db/schema.js';
 import { findPaymentForUpdate, insertPaymentOrder, markCancelled, markRefunded, type PaymentTx } from '../db/repository.js';
+
+/** The event types this handler acts on; the consumer acks the stream's others without a transaction. */
+export const HANDLED_ORDER_EVENTS = ['order.placed', 'order.cancelled'] as const satisfies readonly EventType[];
 
 /**
  * Learns the payment token on `order.placed`; refunds on `order.cancelled`. Both are safe to

@@ -1,3 +1,4 @@
+import type { EventType } from '@orderflow/contracts';
 import { lockOrder } from '@orderflow/service-kit';
 import type { AnyEventDraft, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
 import type { EventHandler } from '@orderflow/messaging';
@@ -10,6 +11,9 @@ import {
   markShipmentCancelled,
   type ShippingTx,
 } from '../db/repository.js';
+
+/** The event types this handler acts on; the consumer acks the stream's others without a transaction. */
+export const HANDLED_ORDER_EVENTS = ['order.placed', 'order.cancelled'] as const satisfies readonly EventType[];
 
 /**
  * Learns the address on `order.placed`; cancels the shipment on `order.cancelled`. A repeat of

@@ -1,3 +1,4 @@
+import type { EventType } from '@orderflow/contracts';
 import { NotReadyError } from '@orderflow/messaging';
 import { lockOrder } from '@orderflow/service-kit';
 import { randomUUID } from 'node:crypto';
@@ -6,6 +7,9 @@ import type { EventHandler } from '@orderflow/messaging';
 import type { ShippingSchema } from '../db/schema.js';
 import { findShippingOrder, insertShipment, isCancelled, recordOutcome, type ShippingTx } from '../db/repository.js';
 import { decideDispatch } from '../domain/shipment.js';
+
+/** The event types this handler acts on; the consumer acks the stream's others without a transaction. */
+export const HANDLED_PAYMENT_EVENTS = ['payment.authorized'] as const satisfies readonly EventType[];
 
 /**
  * Schedules a shipment on `payment.authorized`. Declines never reach shipping's concern (the

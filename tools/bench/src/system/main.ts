@@ -1,0 +1,284 @@
+// npm run bench: the whole system under load, next to the raw floor of the same NATS and Postgres.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Profiler } from 'node:inspector';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cliProgress from 'cli-progress';
+import pg from 'pg';
+import { connect } from '@nats-io/transport-node';
+import { startInfra } from '@orderflow/testkit';
+import { cpuSince, cpuSnapshot, type CpuUsage } from '../cpu.js';
+import { formatProfile, summarize as summarizeProfile } from '../profile.js';
+import { readSystemBenchEnv, usage, type SystemBenchEnv } from './env.js';
+import { rawFloor, type FloorResult } from './floor.js';
+import { FinalEvents, runPhase, seedBenchProduct, type PhaseResult } from './load.js';
+import { sampleServices, type ServiceUsage } from './memory.js';
+import { SERVICES, startStack, targetStack, type RunningStack } from './stack.js';
+import { histogramSvg, perSecond, summarize, type LatencySummary } from './stats.js';
+
+interface PhaseReport {
+  readonly name: string;
+  readonly mode: 'closed' | 'open';
+  readonly level: string;
+  readonly seconds: number;
+  readonly acceptedPerSecond: number;
+  readonly confirmedPerSecond: number;
+  readonly sent: number;
+  readonly accepted: number;
+  readonly confirmed: number;
+  readonly cancelled: number;
+  readonly unsettled: number;
+  readonly errors: number;
+  readonly errorSamples: readonly string[];
+  readonly latencyMs: LatencySummary;
+  readonly acceptLatencyMs: LatencySummary;
+  readonly cpu: CpuUsage;
+  /** Orders per second of sending, with their median and worst latency. */
+  readonly perSecond: ReturnType<typeof perSecond>;
+  readonly slowest: PhaseResult['slowest'];
+}
+
+const LIMITS = { p99Ms: 500, rssMb: 200, floorRatio: 1 };
+
+function report(p: PhaseResult, cpu: CpuUsage): PhaseReport {
+  return {
+    name: p.name,
+    mode: p.mode,
+    level: p.mode === 'closed' ? `${p.level} in flight` : `${Math.round(p.level)} orders/s offered`,
+    seconds: p.seconds,
+    acceptedPerSecond: round1(p.accepted / p.seconds),
+    confirmedPerSecond: round1(p.confirmedInWindow / p.seconds),
+    sent: p.sent,
+    accepted: p.accepted,
+    confirmed: p.confirmed,
+    cancelled: p.cancelled,
+    unsettled: p.unsettled,
+    errors: p.errors,
+    errorSamples: p.errorSamples,
+    latencyMs: summarize(p.latenciesMs),
+    acceptLatencyMs: summarize(p.acceptMs),
+    cpu,
+    perSecond: perSecond(p.timeline),
+    slowest: p.slowest,
+  };
+}
+
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+async function main(env: SystemBenchEnv): Promise<number> {
+  const startedAt = new Date();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const infra = await startInfra();
+  const stackLog: string[] = [];
+  /** Raw latency samples per phase, for the histogram. */
+  const samples = new Map<string, number[]>();
+  let stack: RunningStack | undefined;
+  const stopAll = async () => {
+    await stack?.stop().catch(() => undefined);
+    await infra.stop().catch(() => undefined);
+  };
+  let interrupted = false;
+  process.once('SIGINT', () => {
+    interrupted = true;
+    log('\ninterrupted: cleaning up');
+    void stopAll().then(() => process.exit(130));
+  });
+
+  try {
+    const nc = await connect({ servers: infra.natsUrl });
+    const natsVersion = nc.info?.version ?? '?';
+    const admin = new pg.Client({ connectionString: infra.adminDatabaseUrl });
+    await admin.connect();
+    const pgVersion = ((await admin.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]?.v ?? '?').split(' ')[0]!;
+    await admin.end();
+    log(`NATS ${natsVersion} at ${infra.natsUrl} (${infra.kind.nats}); PostgreSQL ${pgVersion} (${infra.kind.postgres}); ${cpus().length} cores`);
+
+    // 1. The raw floor, on the same servers, before the stack loads them.
+    let floor: FloorResult | undefined;
+    if (env.floor) {
+      const bar = new cliProgress.SingleBar({ format: ' raw floor      [{bar}] {value}/{total} s | {orders} orders', hideCursor: true }, cliProgress.Presets.shades_classic);
+      bar.start(env.duration, 0, { orders: 0 });
+      const t0 = performance.now();
+      floor = await rawFloor({
+        natsUrl: infra.natsUrl,
+        databaseUrl: infra.adminDatabaseUrl,
+        namespace: `bench_floor_${process.pid}`,
+        concurrency: env.floorConcurrency,
+        seconds: env.duration,
+        onProgress: (orders) => {
+          if (orders % 50 === 0) bar.update(Math.min(env.duration, Math.floor((performance.now() - t0) / 1000)), { orders });
+        },
+      });
+      bar.update(env.duration, { orders: floor.orders });
+      bar.stop();
+    }
+
+    // 2. The stack.
+    const tStack = performance.now();
+    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+    const profileDir = env.profile && !env.target ? join(env.outDir, `profiles-${stamp}`) : undefined;
+    if (profileDir) mkdirSync(profileDir, { recursive: true });
+    stack = env.target
+      ? targetStack(env.target, env.namespace)
+      : await startStack({ natsUrl: infra.natsUrl, adminUrl: infra.adminDatabaseUrl, logLevel: env.logLevel, log: (l) => stackLog.push(l), profileDir });
+    const stackReadyS = (performance.now() - tStack) / 1000;
+    if (!env.target) log(`stack ready in ${stackReadyS.toFixed(1)} s (namespace ${stack.namespace})`);
+    await seedBenchProduct(stack.urls.inventory);
+    const finals = new FinalEvents(nc, stack.namespace);
+    const sampler = sampleServices(
+      SERVICES.map((s) => ({ name: s, pid: stack!.pids[s], metricsUrl: `${stack!.urls[s]}/metrics` })),
+      1000,
+    );
+
+    const phase = async (name: string, mode: 'closed' | 'open', level: number, seconds: number): Promise<PhaseReport> => {
+      const label = name.padEnd(14);
+      const bar = new cliProgress.SingleBar(
+        { format: ` ${label} [{bar}] {value}/{total} s | {accepted} accepted, {confirmed} confirmed, {errors} errors`, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(Math.ceil(seconds), 0, { accepted: 0, confirmed: 0, errors: 0 });
+      const cpu0 = cpuSnapshot();
+      const result = await runPhase({
+        name,
+        orderUrl: stack!.urls.order,
+        finals,
+        mode,
+        level,
+        seconds,
+        onTick: (c, s) => bar.update(Math.min(Math.ceil(seconds), Math.floor(s)), { accepted: c.accepted, confirmed: c.confirmed, errors: c.errors }),
+      });
+      const cpu = cpuSince(cpu0);
+      samples.set(name, result.latenciesMs);
+      bar.update(Math.ceil(seconds), { accepted: result.accepted, confirmed: result.confirmed, errors: result.errors });
+      bar.stop();
+      return report(result, cpu);
+    };
+
+    if (env.warmup > 0) await phase('warm-up', 'closed', env.concurrency, env.warmup);
+    const max = await phase('max rate', 'closed', env.concurrency, env.duration);
+    const rate = env.rate ?? Math.max(1, Math.round(max.confirmedPerSecond / 2));
+    const half = await phase(env.rate ? `${rate}/s` : 'half rate', 'open', rate, env.duration);
+    const services: ServiceUsage[] = await sampler.stop();
+    // Messages per consumer and outcome (processed, duplicate, retried, dead_lettered), from /metrics.
+    const consumed: Record<string, Record<string, number>> = {};
+    for (const s of SERVICES) {
+      const text = await fetch(`${stack.urls[s]}/metrics`).then((r) => r.text()).catch(() => '');
+      for (const m of text.matchAll(/^messaging_messages_consumed_total\{([^}]*)\}\s+([0-9.e+]+)/gm)) {
+        const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
+        const consumer = labels['consumer'] ?? '?';
+        (consumed[consumer] ??= {})[labels['outcome'] ?? '?'] = Number(m[2]);
+      }
+    }
+    finals.close();
+    await nc.close();
+
+    // 3. Results.
+    const ratio = floor ? max.confirmedPerSecond / floor.ordersPerSecond : undefined;
+    const checks = [
+      ...(ratio !== undefined ? [{ check: `confirmed/s ≥ ${LIMITS.floorRatio * 100}% of the raw floor`, pass: ratio >= LIMITS.floorRatio, value: `${(ratio * 100).toFixed(0)}%` }] : []),
+      { check: `p99 POST→confirmed ≤ ${LIMITS.p99Ms} ms at ${env.rate ? `${rate}/s` : 'half the max rate'}`, pass: half.latencyMs.p99 <= LIMITS.p99Ms, value: `${half.latencyMs.p99} ms` },
+      ...(services.some((s) => s.peakRssMb > 0)
+        ? [{ check: `every service ≤ ${LIMITS.rssMb} MB RSS`, pass: services.every((s) => s.peakRssMb <= LIMITS.rssMb), value: `max ${Math.max(...services.map((s) => s.peakRssMb))} MB` }]
+        : []),
+      { check: 'no errors, every order settled', pass: [max, half].every((p) => p.errors === 0 && p.unsettled === 0 && p.cancelled === 0), value: `${max.errors + half.errors} errors, ${max.unsettled + half.unsettled} unsettled` },
+    ];
+
+    const out: string[] = [''];
+    out.push(`System: ${stack.urls.order}${env.target ? ' (target)' : ' (started by the bench)'}; NATS ${natsVersion}, PostgreSQL ${pgVersion}, ${cpus().length} cores, Node ${process.version}`);
+    if (floor) {
+      out.push('', `Raw floor: ${floor.ordersPerSecond.toFixed(1)} orders/s (${floor.orders} orders in ${floor.seconds.toFixed(1)} s, ${floor.concurrency} at once; per order ${floor.commitsPerOrder} Postgres commits + ${floor.publishesPerOrder} JetStream publishes, each awaited)`);
+    }
+    out.push('');
+    out.push('phase          load                     accepted/s  confirmed/s   p50 ms   p90 ms   p99 ms   max ms  errors  unsettled  CPU: machine, postgres, nats, bench');
+    for (const p of [max, half]) {
+      out.push(
+        `${p.name.padEnd(14)} ${p.level.padEnd(24)} ${String(p.acceptedPerSecond).padStart(10)}  ${String(p.confirmedPerSecond).padStart(11)}  ${String(p.latencyMs.p50).padStart(7)}  ${String(p.latencyMs.p90).padStart(7)}  ${String(p.latencyMs.p99).padStart(7)}  ${String(p.latencyMs.max).padStart(7)}  ${String(p.errors).padStart(6)}  ${String(p.unsettled).padStart(9)}  ${p.cpu.machinePct ?? '?'}%, ${p.cpu.postgresPct ?? '?'}%, ${p.cpu.natsPct ?? '?'}%, ${p.cpu.nodePct}%`,
+      );
+    }
+    if (ratio !== undefined) out.push('', `Throughput vs raw floor: ${max.confirmedPerSecond} / ${floor!.ordersPerSecond.toFixed(1)} = ${(ratio * 100).toFixed(0)}%`);
+    out.push('', '(CPU: machine = busy share of all cores; the others in % of one core)', '', 'service        peak RSS MB   CPU s');
+    for (const s of services) out.push(`${s.name.padEnd(14)} ${String(s.peakRssMb).padStart(11)}   ${s.cpuSeconds ?? '-'}`);
+    out.push('', 'consumer                         ' + ['processed', 'duplicate', 'retried', 'dead_lettered'].map((o) => o.padStart(13)).join(''));
+    for (const [consumer, outcomes] of Object.entries(consumed).sort()) {
+      out.push(`${consumer.padEnd(32)} ${['processed', 'duplicate', 'retried', 'dead_lettered'].map((o) => String(outcomes[o] ?? 0).padStart(13)).join('')}`);
+    }
+    out.push('');
+    for (const c of checks) out.push(`${c.pass ? 'PASS' : 'MISS'}  ${c.check}: ${c.value}`);
+    for (const p of [max, half]) {
+      const o = p.slowest[0];
+      if (o) out.push(`slowest order (${p.name}): ${o.events.map((e) => `${e.type} +${e.atMs}`).join(', ')} ms`);
+    }
+    for (const p of [max, half]) for (const e of p.errorSamples) out.push(`  error sample (${p.name}): ${e}`);
+
+    mkdirSync(env.outDir, { recursive: true });
+    if (profileDir) {
+      // The profiles are written as the processes exit.
+      await stack.stop();
+      const byPid = new Map(Object.entries(stack.pids).map(([name, pid]) => [String(pid), name]));
+      for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
+        const name = byPid.get(file.split('.')[3] ?? '');
+        if (!name) continue;
+        const summary = summarizeProfile(JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as Profiler.Profile, join(profileDir, file));
+        out.push('', formatProfile(name, summary));
+      }
+    }
+    const jsonFile = join(env.outDir, `system-${stamp}.json`);
+    const svgFile = join(env.outDir, `system-${stamp}-latency.svg`);
+    writeFileSync(
+      jsonFile,
+      `${JSON.stringify(
+        {
+          startedAt: startedAt.toISOString(),
+          argv: process.argv.slice(2),
+          machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', node: process.version },
+          servers: { nats: natsVersion, postgres: pgVersion, natsSource: infra.kind.nats, postgresSource: infra.kind.postgres },
+          config: env,
+          stackReadySeconds: env.target ? undefined : round1(stackReadyS),
+          floor,
+          phases: [max, half],
+          ratio,
+          services,
+          consumed,
+          checks,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    writeFileSync(
+      svgFile,
+      histogramSvg(`POST /orders → order.confirmed (${startedAt.toISOString().slice(0, 16)})`, [
+        { label: `max rate: ${max.level}, ${max.confirmedPerSecond} confirmed/s`, samples: samples.get(max.name) ?? [] },
+        { label: `${half.name}: ${half.level}`, samples: samples.get(half.name) ?? [] },
+      ]),
+    );
+    const logFile = join(env.outDir, `system-${stamp}-stack.log`);
+    writeFileSync(logFile, `${stackLog.join('\n')}\n`);
+    out.push('', `results: ${jsonFile}`, `latency histogram: ${svgFile}`, `stack log (LOG_LEVEL=${env.logLevel}): ${logFile}`);
+    process.stdout.write(`${out.join('\n')}\n`);
+    return 0;
+  } catch (err) {
+    if (!interrupted) {
+      log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (stackLog.length) log(`last lines of the stack:\n${stackLog.slice(-30).join('\n')}`);
+    }
+    return 1;
+  } finally {
+    await stopAll();
+  }
+}
+
+const defaultOut = fileURLToPath(new URL('../../../../bench-results/', import.meta.url));
+let env: SystemBenchEnv | 'help';
+try {
+  env = readSystemBenchEnv(process.argv.slice(2), process.env, defaultOut);
+} catch (err) {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+}
+if (env === 'help') {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
+process.exit(await main(env));

@@ -1,0 +1,141 @@
+/** Latency figures of one phase, in milliseconds. */
+export interface LatencySummary {
+  readonly count: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+/** Nearest-rank percentile (`q` in 0..1) of an ascending array; NaN when empty. */
+export function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+export function summarize(samples: readonly number[]): LatencySummary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const sum = sorted.reduce((a, b) => a + b, 0);
+  const round = (v: number) => Math.round(v * 10) / 10;
+  return {
+    count: sorted.length,
+    p50: round(percentile(sorted, 0.5)),
+    p90: round(percentile(sorted, 0.9)),
+    p99: round(percentile(sorted, 0.99)),
+    max: round(sorted.at(-1) ?? Number.NaN),
+    mean: round(sorted.length ? sum / sorted.length : Number.NaN),
+  };
+}
+
+export interface Bucket {
+  /** Lower bound (inclusive), ms. */
+  readonly from: number;
+  /** Upper bound (exclusive), ms. */
+  readonly to: number;
+  readonly count: number;
+}
+
+/**
+ * Log-spaced buckets (`perDecade` per factor of 10) from `minMs` up to the largest sample, so a
+ * 5 ms median and a 2 s tail fit in one picture.
+ */
+export function logHistogram(samples: readonly number[], perDecade = 8, minMs = 1): Bucket[] {
+  if (samples.length === 0) return [];
+  const max = Math.max(...samples);
+  const step = 10 ** (1 / perDecade);
+  const bounds = [0, minMs];
+  while (bounds.at(-1)! <= max) bounds.push(bounds.at(-1)! * step);
+  const counts = new Array<number>(bounds.length - 1).fill(0);
+  for (const s of samples) {
+    let i = s < minMs ? 0 : 1 + Math.floor(Math.log(s / minMs) / Math.log(step));
+    i = Math.min(i, counts.length - 1);
+    counts[i]! += 1;
+  }
+  return counts.map((count, i) => ({ from: bounds[i]!, to: bounds[i + 1]!, count }));
+}
+
+const escapeXml = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+
+function formatMs(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(ms >= 10_000 ? 0 : 1)} s`;
+  return `${ms >= 10 ? Math.round(ms) : Number(ms.toFixed(1))} ms`;
+}
+
+/**
+ * An SVG picture of latency histograms, one panel per series (e.g. the max-rate phase and the
+ * half-rate phase), with p50 / p99 marked. Plain SVG: any browser or the GitHub UI shows it.
+ */
+export function histogramSvg(title: string, series: readonly { label: string; samples: readonly number[] }[]): string {
+  const width = 760;
+  const panelH = 220;
+  const margin = { left: 56, right: 16, top: 44, bottom: 42 };
+  const height = 30 + series.length * (panelH + margin.top + margin.bottom);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+  ];
+  series.forEach((s, k) => {
+    const top = 30 + k * (panelH + margin.top + margin.bottom) + margin.top;
+    const buckets = logHistogram(s.samples);
+    const plotW = width - margin.left - margin.right;
+    const stats = summarize(s.samples);
+    parts.push(
+      `<text x="${margin.left}" y="${top - 12}" font-size="12" font-weight="bold">${escapeXml(s.label)}</text>`,
+      `<text x="${width - margin.right}" y="${top - 12}" text-anchor="end">n=${stats.count}  p50 ${formatMs(stats.p50)}  p90 ${formatMs(stats.p90)}  p99 ${formatMs(stats.p99)}  max ${formatMs(stats.max)}</text>`,
+      `<line x1="${margin.left}" y1="${top + panelH}" x2="${width - margin.right}" y2="${top + panelH}" stroke="#333"/>`,
+    );
+    if (buckets.length === 0) return;
+    const peak = Math.max(...buckets.map((b) => b.count));
+    const barW = plotW / buckets.length;
+    // x position of a latency value on this panel's bucket scale.
+    const xOf = (ms: number) => {
+      const i = buckets.findIndex((b) => ms < b.to);
+      const b = buckets[i === -1 ? buckets.length - 1 : i]!;
+      const frac = b.to > b.from ? (ms - b.from) / (b.to - b.from) : 0;
+      return margin.left + ((i === -1 ? buckets.length - 1 : i) + Math.min(1, Math.max(0, frac))) * barW;
+    };
+    buckets.forEach((b, i) => {
+      const h = peak ? (b.count / peak) * (panelH - 10) : 0;
+      const x = margin.left + i * barW;
+      parts.push(
+        `<rect x="${x.toFixed(1)}" y="${(top + panelH - h).toFixed(1)}" width="${Math.max(1, barW - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="#4878d0"><title>${formatMs(b.from)}–${formatMs(b.to)}: ${b.count}</title></rect>`,
+      );
+      if (i % 4 === 0 || i === buckets.length - 1) {
+        parts.push(`<text x="${x.toFixed(1)}" y="${top + panelH + 14}" text-anchor="middle">${formatMs(b.from)}</text>`);
+      }
+    });
+    parts.push(`<text x="${margin.left - 6}" y="${top + 10}" text-anchor="end">${peak}</text>`);
+    parts.push(`<text x="${margin.left - 6}" y="${top + panelH}" text-anchor="end">0</text>`);
+    for (const [name, v, color] of [
+      ['p50', stats.p50, '#2a9d3a'],
+      ['p99', stats.p99, '#d04848'],
+    ] as const) {
+      const x = xOf(v).toFixed(1);
+      parts.push(
+        `<line x1="${x}" y1="${top}" x2="${x}" y2="${top + panelH}" stroke="${color}" stroke-dasharray="4 3"/>`,
+        `<text x="${x}" y="${top - 2}" text-anchor="middle" fill="${color}">${name}</text>`,
+      );
+    }
+    parts.push(`<text x="${margin.left + plotW / 2}" y="${top + panelH + 32}" text-anchor="middle">POST /orders → order.confirmed on NATS (log scale)</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+/** Per-second latency of orders by the second their POST was sent: stalls show as spikes. */
+export function perSecond(timeline: readonly (readonly [number, number])[]): { second: number; orders: number; p50: number; max: number }[] {
+  const bySecond = new Map<number, number[]>();
+  for (const [at, ms] of timeline) {
+    const k = Math.floor(at);
+    (bySecond.get(k) ?? bySecond.set(k, []).get(k)!).push(ms);
+  }
+  return [...bySecond.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([second, v]) => {
+      const s = summarize(v);
+      return { second, orders: v.length, p50: s.p50, max: s.max };
+    });
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { readSystemBenchEnv } from '../src/system/env.js';
+import { rssFromMetrics } from '../src/system/memory.js';
+import { histogramSvg, logHistogram, percentile, perSecond, summarize } from '../src/system/stats.js';
+
+describe('latency statistics', () => {
+  it('takes nearest-rank percentiles', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(sorted, 0.5)).toBe(50);
+    expect(percentile(sorted, 0.99)).toBe(99);
+    expect(percentile(sorted, 1)).toBe(100);
+    expect(percentile([7], 0.99)).toBe(7);
+    expect(percentile([], 0.5)).toBeNaN();
+  });
+
+  it('summarizes unsorted samples', () => {
+    expect(summarize([30, 10, 20, 40])).toEqual({ count: 4, p50: 20, p90: 40, p99: 40, max: 40, mean: 25 });
+  });
+
+  it('puts every sample in exactly one log-spaced bucket', () => {
+    const samples = [0.2, 1, 3, 9.9, 10, 250, 4000];
+    const buckets = logHistogram(samples, 4);
+    expect(buckets.reduce((n, b) => n + b.count, 0)).toBe(samples.length);
+    for (const b of buckets) expect(b.to).toBeGreaterThan(b.from);
+    expect(buckets[0]).toMatchObject({ from: 0, to: 1, count: 1 });
+    expect(buckets.at(-1)!.to).toBeGreaterThan(4000);
+  });
+
+  it('groups latency by the second the order was sent', () => {
+    expect(perSecond([[0.1, 10], [0.9, 30], [1.5, 500]])).toEqual([
+      { second: 0, orders: 2, p50: 10, max: 30 },
+      { second: 1, orders: 1, p50: 500, max: 500 },
+    ]);
+  });
+
+  it('draws one SVG panel per series with p50 and p99 marked', () => {
+    const svg = histogramSvg('t <&>', [
+      { label: 'a', samples: [5, 6, 7, 100] },
+      { label: 'b', samples: [] },
+    ]);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('t &lt;&amp;&gt;');
+    expect(svg.match(/>p99</g)).toHaveLength(1);
+    expect(svg).toContain('n=4');
+  });
+});
+
+describe('bench options', () => {
+  it('has defaults, and reads flags that npm turned into npm_config_* variables', () => {
+    const env = readSystemBenchEnv([], { npm_config_duration: '7', npm_config_no_floor: 'true' }, '/out');
+    expect(env).toMatchObject({ duration: 7, warmup: 5, concurrency: 64, floor: false, floorConcurrency: 64, outDir: '/out', profile: false });
+    expect(readSystemBenchEnv(['--concurrency=8', '--rate=40', '--profile'], {}, '/o')).toMatchObject({ concurrency: 8, floorConcurrency: 8, rate: 40, profile: true });
+  });
+
+  it('refuses bad values and unknown flags with the usage', () => {
+    expect(() => readSystemBenchEnv(['--duration=-1'], {}, '/o')).toThrow(/--duration must be a positive number/);
+    expect(() => readSystemBenchEnv(['--nope'], {}, '/o')).toThrow();
+  });
+});
+
+describe('memory from /metrics', () => {
+  it('reads process_resident_memory_bytes in MB', () => {
+    const text = '# HELP process_resident_memory_bytes x\nprocess_resident_memory_bytes 104857600\nnodejs_heap 1\n';
+    expect(rssFromMetrics(text)).toBe(100);
+    expect(rssFromMetrics('nothing')).toBeUndefined();
+  });
+});

@@ -1,0 +1,3 @@
+import { defineWorkspaceConfig } from '../../vitest.shared.js';
+
+export default defineWorkspaceConfig();
