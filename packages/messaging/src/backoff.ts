@@ -10,9 +10,10 @@ export const defaultRetryPolicy: RetryPolicy = { baseMs: 250, maxMs: 30_000 };
 
 /**
  * Delays for a message that waits (on an event it depends on, or on the database or network):
- * short at first, because an overtaken event usually arrives milliseconds later, then up to 5 s.
+ * short at first, because an overtaken event usually arrives milliseconds later, and never more
+ * than 1 s, because under load the event it waits for can lag for seconds and each retry is cheap.
  */
-export const defaultWaitPolicy: RetryPolicy = { baseMs: 20, maxMs: 5_000 };
+export const defaultWaitPolicy: RetryPolicy = { baseMs: 20, maxMs: 1_000 };
 
 /**
  * Delay before redelivering a message that failed on its `deliveryCount`-th delivery:

@@ -100,8 +100,9 @@ export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> =
   readonly stopTimeoutMs?: number;
   /**
    * How long one pull request stays open waiting for messages (≥ 1000, nats.js's minimum); bounds
-   * how long stop() waits for it, and how long a pull request the server dropped goes unnoticed
-   * (its heartbeats come every half of it, and two missed end the fetch).
+   * how long stop() waits for it. Its idle heartbeats come every half of it and nats.js ends the
+   * fetch after two missed, which a process starved of CPU for that long can see spuriously;
+   * a message on its way then waits for ack_wait. 2000 makes that need a 1 s stall.
    */
   readonly fetchExpiresMs?: number;
   readonly clock?: () => Date;
@@ -140,6 +141,45 @@ const INBOX_INSERT = {
   text: `insert into messaging_inbox (consumer, event_id) select $1, unnest($2::uuid[])
          on conflict do nothing returning event_id`,
 };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Round trips are what a transaction costs most here (each one a socket write and a wake-up of
+ * both processes), so the runner sends `begin` with the inbox insert, and the outbox insert with
+ * `commit`, each pair as one multi-statement query. Multi-statement queries take no parameters:
+ * the values are inlined as escaped literals (event ids are checked to be UUIDs; the consumer
+ * name, subjects and payloads go through escapeLiteral).
+ */
+async function beginWithInbox(client: pg.PoolClient, consumer: string, ids: readonly string[]): Promise<{ event_id: string }[]> {
+  if (!ids.every((id) => UUID.test(id))) {
+    await client.query('begin');
+    return (await client.query<{ event_id: string }>({ ...INBOX_INSERT, values: [consumer, ids] })).rows;
+  }
+  const c = client.escapeLiteral(consumer);
+  const values = ids.map((id) => `(${c}, '${id}')`).join(',');
+  const results = (await client.query(
+    `begin; insert into messaging_inbox (consumer, event_id) values ${values} on conflict do nothing returning event_id`,
+  )) as unknown as pg.QueryResult<{ event_id: string }>[];
+  return results[1]!.rows;
+}
+
+async function commitWithOutbox(client: pg.PoolClient, records: readonly OutboxRecord[]): Promise<{ seq: string; id: string }[]> {
+  if (records.length === 0) {
+    await client.query('commit');
+    return [];
+  }
+  if (!records.every((r) => UUID.test(r.id))) {
+    const { rows } = await client.query<{ seq: string; id: string }>({ name: 'messaging-outbox-insert', text: INSERT_OUTBOX_TEXT, values: insertOutboxValues(records) });
+    await client.query('commit');
+    return rows;
+  }
+  const lit = (v: string) => client.escapeLiteral(v);
+  const values = records.map((r) => `('${r.id}', ${lit(r.subject)}, ${lit(r.payload)}, ${lit(JSON.stringify(r.headers))}::jsonb)`).join(',');
+  const results = (await client.query(
+    `insert into messaging_outbox (id, subject, payload, headers) values ${values} returning seq, id; commit`,
+  )) as unknown as pg.QueryResult<{ seq: string; id: string }>[];
+  return results[0]!.rows;
+}
 
 /**
  * Runs one durable pull consumer: decode + validate → transaction { inbox insert (duplicates
@@ -168,7 +208,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     retry = defaultRetryPolicy,
     waitRetry = defaultWaitPolicy,
     stopTimeoutMs = 10_000,
-    fetchExpiresMs = 1000,
+    fetchExpiresMs = 2000,
     clock = () => new Date(),
     random = Math.random,
     logger = silentLogger,
@@ -210,10 +250,8 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('begin');
       const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
-      const inserted = await client.query<{ event_id: string }>({ ...INBOX_INSERT, values: [name, ids] });
-      const fresh = new Set(inserted.rows.map((r) => r.event_id));
+      const fresh = new Set((await beginWithInbox(client, name, ids)).map((r) => r.event_id));
       const tx = drizzle({ client, schema: options.schema ?? ({} as TSchema) });
       const records: OutboxRecord[] = [];
       for (const item of items) {
@@ -245,13 +283,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
         state.current = undefined;
         item.outcome = 'processed';
       }
-      let outboxRows: { seq: string; id: string }[] = [];
-      if (records.length > 0) {
-        outboxRows = (
-          await client.query<{ seq: string; id: string }>({ name: 'messaging-outbox-insert', text: INSERT_OUTBOX_TEXT, values: insertOutboxValues(records) })
-        ).rows;
-      }
-      await client.query('commit');
+      const outboxRows = await commitWithOutbox(client, records);
       if (outboxRows.length > 0) options.onCommitted?.(withSeqs(records, outboxRows));
     } catch (err) {
       await client.query('rollback').catch((e: Error) => {

@@ -31,7 +31,7 @@ export const baseEnvSchema = z.object({
    * How long a consumer waits for more messages to join a transaction (batching under load; see
    * the consumer runner's `lingerMs`). 0 turns it off.
    */
-  CONSUMER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
+  CONSUMER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(0),
   NATS_NAMESPACE: z
     .string()
     .regex(/^[A-Za-z0-9_-]*$/, 'only letters, digits, _ and - (it becomes part of stream names)')

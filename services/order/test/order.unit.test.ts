@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { exampleEvent } from '@orderflow/contracts';
 import { decideOrder, orderInputOf, timelineFact, type OrderInput, type OrderState } from '../src/domain/order.js';
 
-const pending: OrderState = { status: 'PENDING', amountCents: null, currency: null };
-const priced: OrderState = { status: 'PENDING', amountCents: 2850, currency: 'EUR' };
-const confirmed: OrderState = { status: 'CONFIRMED', amountCents: 2850, currency: 'EUR' };
-const cancelled: OrderState = { status: 'CANCELLED', amountCents: 2850, currency: 'EUR' };
+const pending: OrderState = { status: 'PENDING', amountCents: null, currency: null, trackingNumber: null };
+const priced: OrderState = { status: 'PENDING', amountCents: 2850, currency: 'EUR', trackingNumber: null };
+const scheduledFirst: OrderState = { status: 'PENDING', amountCents: null, currency: null, trackingNumber: 'TRK-1' };
+const confirmed: OrderState = { status: 'CONFIRMED', amountCents: 2850, currency: 'EUR', trackingNumber: 'TRK-1' };
+const cancelled: OrderState = { status: 'CANCELLED', amountCents: 2850, currency: 'EUR', trackingNumber: null };
 
 const scheduled: OrderInput = { kind: 'shipment-scheduled', trackingNumber: 'TRK-1' };
 
@@ -18,8 +19,19 @@ describe('decideOrder', () => {
         currency: 'EUR',
       });
     });
-    it('when the shipment is scheduled first (reordered), waits for the amount', () => {
-      expect(decideOrder(pending, scheduled).kind).toBe('wait');
+    it('when the shipment is scheduled first (reordered), keeps its tracking number, no retry', () => {
+      expect(decideOrder(pending, scheduled)).toEqual({ kind: 'record-tracking', trackingNumber: 'TRK-1' });
+    });
+    it('when inventory reserved after the shipment was scheduled, confirms with both', () => {
+      expect(decideOrder(scheduledFirst, { kind: 'reserved', amountCents: 2850, currency: 'EUR' })).toEqual({
+        kind: 'confirm',
+        trackingNumber: 'TRK-1',
+        amountCents: 2850,
+        currency: 'EUR',
+      });
+    });
+    it('when the shipment is scheduled twice before the amount, keeps the first', () => {
+      expect(decideOrder(scheduledFirst, scheduled).kind).toBe('ignore');
     });
     it('when inventory rejected, cancels with its reason', () => {
       expect(decideOrder(pending, { kind: 'rejected', reason: 'OUT_OF_STOCK' })).toEqual({ kind: 'cancel', reason: 'OUT_OF_STOCK' });

@@ -125,13 +125,15 @@ describe('order flow, every path', () => {
     expect(placed.headers.get('x-correlation-id')).toBe(correlationId);
     expect(placed.body.correlationId).toBe(correlationId);
     const orderId = placed.body.orderId;
+    const chain = ['order.placed', 'inventory.reserved', 'payment.authorized', 'shipment.scheduled', 'order.confirmed', 'notification.sent'] as const;
+    // The streams are read one after another: wait until one read saw every event of the chain
+    // (a read can find notification.sent and miss an order.confirmed stored while it ran).
     const events = await eventually(async () => {
       const e = await eventsOfOrder(stack, orderId);
-      return e.some((x) => x.type === 'notification.sent') ? e : undefined;
+      return chain.every((t) => e.some((x) => x.type === t)) ? e : undefined;
     });
     expect(events.every((e) => e.correlationId === correlationId)).toBe(true);
     const byType = new Map(events.map((e) => [e.type, e]));
-    const chain = ['order.placed', 'inventory.reserved', 'payment.authorized', 'shipment.scheduled', 'order.confirmed', 'notification.sent'] as const;
     expect(byType.get('order.placed')!.causationId).toBeNull();
     for (let i = 1; i < chain.length; i++) {
       expect(byType.get(chain[i]!)!.causationId, chain[i]).toBe(byType.get(chain[i - 1]!)!.id);

@@ -37,6 +37,11 @@ export const envSchema = z.object({
   STACK_DATA_DIR: z.string().min(1).default(resolve(REPO_ROOT, '.data')),
   /** An explicit nats-server binary; default: PATH, then /usr/sbin and /usr/local/sbin. */
   NATS_SERVER_BIN: z.string().min(1).optional(),
+  /**
+   * `src` (default): the services' TypeScript through tsx, nothing to build. `dist`: their built
+   * JavaScript (`npm run build` first), as the container images run it — less memory and start-up.
+   */
+  STACK_SERVICE_CODE: z.enum(['src', 'dist']).default('src'),
   /** Extra node flags for the services, space-separated (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`, which NODE_OPTIONS refuses). */
   STACK_NODE_ARGS: z.string().optional(),
   /** `pretty` (default): one short line per log entry; `json`: the services' raw pino lines. */

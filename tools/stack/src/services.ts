@@ -68,7 +68,11 @@ export function startServiceProcess(options: {
 }): ServiceProcess {
   const { name, out } = options;
   const nodeArgs = options.env.STACK_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, '--conditions=@orderflow/source', '--import', 'tsx', `services/${name}/src/main.ts`], {
+  const entry =
+    options.env.STACK_SERVICE_CODE === 'dist'
+      ? [`services/${name}/dist/main.js`]
+      : ['--conditions=@orderflow/source', '--import', 'tsx', `services/${name}/src/main.ts`];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: options.repoRoot,
     // LOG_LEVEL, SMTP_URL, NATS_NAMESPACE... pass through; these three are the runner's.
     env: { ...options.env.inherited, NATS_URL: options.natsUrl, DATABASE_URL: options.databaseUrl, PORT: String(options.port) },

@@ -38,8 +38,19 @@ export async function recordAmount(tx: OrderTx, id: string, amountCents: number,
   await tx.update(orders).set({ amountCents, currency, updatedAt: at }).where(eq(orders.id, id));
 }
 
-export async function markConfirmed(tx: OrderTx, id: string, trackingNumber: string, at: Date): Promise<void> {
-  await tx.update(orders).set({ status: 'CONFIRMED', trackingNumber, updatedAt: at }).where(eq(orders.id, id));
+export async function markConfirmed(
+  tx: OrderTx,
+  id: string,
+  confirmed: { trackingNumber: string; amountCents: number; currency: string },
+  at: Date,
+): Promise<void> {
+  const { trackingNumber, amountCents, currency } = confirmed;
+  await tx.update(orders).set({ status: 'CONFIRMED', trackingNumber, amountCents, currency, updatedAt: at }).where(eq(orders.id, id));
+}
+
+/** A shipment scheduled before the amount was known: kept until inventory.reserved confirms the order. */
+export async function recordTracking(tx: OrderTx, id: string, trackingNumber: string, at: Date): Promise<void> {
+  await tx.update(orders).set({ trackingNumber, updatedAt: at }).where(eq(orders.id, id));
 }
 
 export async function markCancelled(tx: OrderTx, id: string, reason: CancellationReason, at: Date): Promise<void> {

@@ -9,6 +9,8 @@ export interface OrderState {
   readonly status: OrderStatus;
   readonly amountCents: number | null;
   readonly currency: string | null;
+  /** Set by shipment.scheduled; on a PENDING order it means "scheduled, waiting for the amount". */
+  readonly trackingNumber: string | null;
 }
 
 /** An outcome reported by a participant, or the customer's cancel request. */
@@ -25,7 +27,7 @@ export type OrderDecision =
   | { readonly kind: 'confirm'; readonly trackingNumber: string; readonly amountCents: number; readonly currency: string }
   | { readonly kind: 'cancel'; readonly reason: CancellationReason }
   | { readonly kind: 'record-amount'; readonly amountCents: number; readonly currency: string }
-  | { readonly kind: 'wait'; readonly why: string }
+  | { readonly kind: 'record-tracking'; readonly trackingNumber: string }
   | { readonly kind: 'ignore'; readonly why: string }
   | { readonly kind: 'refuse'; readonly why: string };
 
@@ -36,9 +38,12 @@ export type OrderDecision =
 export function decideOrder(state: OrderState, input: OrderInput): OrderDecision {
   switch (input.kind) {
     case 'reserved':
-      return state.amountCents === null
-        ? { kind: 'record-amount', amountCents: input.amountCents, currency: input.currency }
-        : { kind: 'ignore', why: 'amount already known' };
+      if (state.amountCents !== null) return { kind: 'ignore', why: 'amount already known' };
+      // The shipment was scheduled first (its event overtook this one): both facts are in now.
+      if (state.status === 'PENDING' && state.trackingNumber !== null) {
+        return { kind: 'confirm', trackingNumber: state.trackingNumber, amountCents: input.amountCents, currency: input.currency };
+      }
+      return { kind: 'record-amount', amountCents: input.amountCents, currency: input.currency };
     case 'rejected':
       return state.status === 'PENDING' ? { kind: 'cancel', reason: input.reason } : { kind: 'ignore', why: `order is ${state.status}` };
     case 'declined':
@@ -51,9 +56,12 @@ export function decideOrder(state: OrderState, input: OrderInput): OrderDecision
         : { kind: 'ignore', why: `order is ${state.status}` };
     case 'shipment-scheduled':
       if (state.status !== 'PENDING') return { kind: 'ignore', why: `order is ${state.status}` };
-      // The amount comes from inventory.reserved on another consumer; it nearly always arrives
-      // first, and if not, a short retry lets it.
-      if (state.amountCents === null || state.currency === null) return { kind: 'wait', why: 'amount not yet known' };
+      // The amount comes from inventory.reserved on another consumer. It nearly always arrives
+      // first; if not, keep the tracking number and confirm when the amount comes (no retries:
+      // under load the other consumer can lag for seconds).
+      if (state.amountCents === null || state.currency === null) {
+        return state.trackingNumber === null ? { kind: 'record-tracking', trackingNumber: input.trackingNumber } : { kind: 'ignore', why: 'already scheduled' };
+      }
       return { kind: 'confirm', trackingNumber: input.trackingNumber, amountCents: state.amountCents, currency: state.currency };
     case 'customer-cancel':
       return state.status === 'CANCELLED'

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AnyEventDraft, CancellationReason, DomainEvent } from '@orderflow/contracts';
-import { NotReadyError, PermanentError, type HandlerContext } from '@orderflow/messaging';
+import { PermanentError, type HandlerContext } from '@orderflow/messaging';
 import {
   findOrderForUpdate,
   markCancelled,
   markConfirmed,
   recordAmount,
   recordTimeline,
+  recordTracking,
   type Order,
   type OrderTx,
 } from '../db/repository.js';
@@ -23,8 +24,8 @@ import { decideOrder, orderInputOf, timelineFact, type OrderDecision } from '../
  *
  * Safe under redelivery and reordering: a duplicate of a fact finds the order already moved and
  * is ignored (its timeline insert is a no-op); an event for an order no longer PENDING is
- * ignored; a `shipment.scheduled` that overtook `inventory.reserved` throws `NotReadyError` (a
- * transient error), so the runner rolls back and redelivers it with backoff until the amount is known.
+ * ignored; a `shipment.scheduled` that overtook `inventory.reserved` leaves its tracking number on
+ * the order, and the `inventory.reserved` that follows confirms it.
  */
 export async function applyEvent(event: DomainEvent, ctx: Pick<HandlerContext<OrderSchema>, 'tx' | 'now' | 'log'>): Promise<AnyEventDraft[]> {
   const { tx, now, log } = ctx;
@@ -35,12 +36,6 @@ export async function applyEvent(event: DomainEvent, ctx: Pick<HandlerContext<Or
 
   const input = orderInputOf(event);
   const decision: OrderDecision = input === null ? { kind: 'ignore', why: 'timeline only' } : decideOrder(order, input);
-  if (decision.kind === 'wait') {
-    // Transient by design: the runner rolls back, naks with growing (capped) delay and keeps
-    // retrying until the other consumer has applied inventory.reserved; never dead-lettered.
-    throw new NotReadyError(`${event.type} for order ${order.id}: ${decision.why}`);
-  }
-
   await recordTimeline(tx, {
     orderId: order.id,
     fact: timelineFact(event),
@@ -53,8 +48,11 @@ export async function applyEvent(event: DomainEvent, ctx: Pick<HandlerContext<Or
     case 'record-amount':
       await recordAmount(tx, order.id, decision.amountCents, decision.currency, now);
       return [];
+    case 'record-tracking':
+      await recordTracking(tx, order.id, decision.trackingNumber, now);
+      return [];
     case 'confirm': {
-      await markConfirmed(tx, order.id, decision.trackingNumber, now);
+      await markConfirmed(tx, order.id, decision, now);
       const draft: AnyEventDraft = {
         id: randomUUID(),
         type: 'order.confirmed',

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -62,6 +62,11 @@ export async function startStack(options: {
   /** Write a V8 CPU profile of every node process (runner and services) here, at their exit. */
   profileDir?: string;
 }): Promise<RunningStack> {
+  // The services run as the images run them: built JavaScript, plain node (turbo's cache makes
+  // this a no-op when nothing changed).
+  options.log('building the services (npx turbo run build)');
+  const build = spawnSync('npx', ['turbo', 'run', 'build', '--filter=./services/*', '--output-logs=errors-only'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`building the services failed:\n${build.stdout}${build.stderr}`);
   const hex = randomBytes(4).toString('hex');
   const namespace = `bench_${hex}`;
   const dbPrefix = `bench_${hex}_`;
@@ -78,6 +83,7 @@ export async function startStack(options: {
       STACK_DATA_DIR: dataDir,
       LOG_LEVEL: options.logLevel,
       NO_COLOR: '1',
+      STACK_SERVICE_CODE: 'dist',
       ...(options.profileDir ? { STACK_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${options.profileDir}` } : {}),
       ...Object.fromEntries(SERVICES.map((s) => [`${s.toUpperCase()}_PORT`, String(ports[s])])),
     },
