@@ -1,5 +1,8 @@
 // npm run trace / npm run dead-letters. See tools/cli/README.md.
 // The only file that reads process.env and argv and opens the NATS connection.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { isUsageError, parseCommand, usage, type Command } from './args.js';
 import { loadEnv, type CliEnv } from './env.js';
@@ -12,6 +15,21 @@ function message(error: unknown): string {
   return error.message.startsWith(error.name) || error.name === 'Error' ? error.message : `${error.name}: ${error.message}`;
 }
 
+/**
+ * Without NATS_URL, the NATS of a running `npm start` of this checkout (it writes its URL to
+ * .data/nats.url, or $STACK_DATA_DIR/nats.url): its own nats-server is often not on 4222.
+ */
+function withStackNatsUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env['NATS_URL']) return env;
+  const dataDir = env['STACK_DATA_DIR'] || fileURLToPath(new URL('../../../.data', import.meta.url));
+  try {
+    const url = readFileSync(join(dataDir, 'nats.url'), 'utf8').trim();
+    return url ? { ...env, NATS_URL: url } : env;
+  } catch {
+    return env;
+  }
+}
+
 /** The URL without a password, fit for an error message. */
 function redact(url: string): string {
   return url.replace(/\/\/[^/@]*@/, '//***@');
@@ -21,7 +39,7 @@ async function main(): Promise<number> {
   let env: CliEnv;
   let command: Command;
   try {
-    env = loadEnv();
+    env = loadEnv(withStackNatsUrl(process.env));
   } catch (error) {
     err(message(error));
     return 1;

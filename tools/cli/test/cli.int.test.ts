@@ -1,6 +1,9 @@
 // The commands against a real NATS: events published into namespaced streams, read back by trace;
 // dead letters written the way the consumer runner writes them, listed, replayed, discarded.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
@@ -245,6 +248,14 @@ describe('main.ts', () => {
     const usage = await run(['dead-letters', 'replay'], { NATS_URL: testInfra().natsUrl });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^dead-letters replay takes one sequence number .*\n\nUsage:/);
+
+    // Without NATS_URL: the NATS a running `npm start` recorded in its data directory.
+    const dataDir = mkdtempSync(join(tmpdir(), 'cli-stack-'));
+    writeFileSync(join(dataDir, 'nats.url'), `${testInfra().natsUrl}\n`);
+    const fromStack = await run(['trace', chain.orderId], { NATS_URL: '', STACK_DATA_DIR: dataDir, NATS_NAMESPACE: f.ns });
+    rmSync(dataDir, { recursive: true, force: true });
+    expect(fromStack.code).toBe(0);
+    expect(fromStack.stdout).toContain('      └─ order.cancelled');
 
     // Port 1 is never a NATS server.
     const down = await run(['dead-letters', 'list'], { NATS_URL: 'nats://127.0.0.1:1' });

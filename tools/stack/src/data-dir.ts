@@ -8,6 +8,7 @@ import { commandLine, isAlive, readPidFile } from './processes.js';
  * ```
  * .data/stack.pid       pid of the runner using this directory (one runner at a time)
  * .data/services.pid    `<name> <pid>` of each service it started
+ * .data/nats.url         the NATS the services use (read by npm run trace / dead-letters)
  * .data/nats/           JetStream store            .data/nats.log, .data/nats.pid
  * .data/postgres/       the Postgres cluster       .data/postgres.log
  * ```
@@ -22,6 +23,8 @@ export interface DataDir {
   readonly postgresLog: string;
   /** Remembers the services' pids, so a later run can stop them should this runner be killed. */
   recordServices(services: readonly { readonly name: string; readonly pid: number | undefined }[]): void;
+  /** Writes `nats.url`: where this stack's NATS is, for `npm run trace` and the like. */
+  recordNatsUrl(url: string): void;
   /** Services a killed runner left running: recorded, alive, and still running that service. */
   leftoverServices(): { name: string; pid: number }[];
   /** Removes the lock and the pid list (only when the lock is still ours). */
@@ -49,6 +52,7 @@ export function claimDataDir(root: string): DataDir {
   }
   writeFileSync(lock, `${process.pid}\n`);
   const servicesFile = join(root, 'services.pid');
+  const natsUrlFile = join(root, 'nats.url');
   return {
     root,
     natsStore: join(root, 'nats'),
@@ -56,6 +60,9 @@ export function claimDataDir(root: string): DataDir {
     natsLog: join(root, 'nats.log'),
     postgresData: join(root, 'postgres'),
     postgresLog: join(root, 'postgres.log'),
+    recordNatsUrl(url) {
+      writeFileSync(natsUrlFile, `${url}\n`);
+    },
     recordServices(services) {
       writeFileSync(servicesFile, services.map((service) => `${service.name} ${service.pid ?? ''}\n`).join(''));
     },
@@ -71,15 +78,22 @@ export function claimDataDir(root: string): DataDir {
         const pid = Number.parseInt(pidText ?? '', 10);
         if (name === undefined || !Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return [];
         // The pid may have been reused since: only a process running that service's main.ts counts.
-        return (commandLine(pid) ?? '').includes(`services/${name}/src/main.ts`) ? [{ name, pid }] : [];
+        const cmd = commandLine(pid) ?? '';
+        return cmd.includes(`services/${name}/src/main.ts`) || cmd.includes(`services/${name}/dist/main.js`) ? [{ name, pid }] : [];
       });
     },
     release() {
       try {
         if (readFileSync(lock, 'utf8').trim() !== String(process.pid)) return;
-        unlinkSync(servicesFile);
+        for (const f of [servicesFile, natsUrlFile]) {
+          try {
+            unlinkSync(f);
+          } catch {
+            // not written
+          }
+        }
       } catch {
-        // no services file
+        // no lock file
       }
       try {
         unlinkSync(lock);

@@ -156,6 +156,8 @@ export async function runStack(env: StackEnv, out: Output, repoRoot: string): Pr
         out.info(`NATS: ${natsUrl} (${binary}, JetStream store ${shortPath(data.natsStore)}, log ${shortPath(data.natsLog)})`);
       }
 
+      data.recordNatsUrl(natsUrl);
+
       let adminUrl: string;
       if (env.DATABASE_URL !== undefined) {
         adminUrl = env.DATABASE_URL;

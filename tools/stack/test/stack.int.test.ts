@@ -4,7 +4,7 @@
 // else on those servers (including a developer's own `npm start`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +125,8 @@ describe('npm start', () => {
       .split('\n')
       .map((line) => Number(line.split(' ')[1]));
     expect(servicePids).toHaveLength(5);
+    // Where its NATS is, for npm run trace; gone again after the stop (checked below).
+    expect(readFileSync(join(dataDir, 'nats.url'), 'utf8').trim()).toBe(NATS_URL);
 
     const placed = await fetch(`http://127.0.0.1:${PORTS.order}/orders`, {
       method: 'POST',
@@ -158,6 +160,7 @@ describe('npm start', () => {
     const stopMs = Date.now() - stopAt;
     expect(exit, `npm start still running ${STOP_BUDGET_MS} ms after SIGINT\n${output}`).toBeDefined();
     expect(exit, output).toEqual({ code: 0, signal: null });
+    expect(existsSync(join(dataDir, 'nats.url'))).toBe(false);
     expect(output).toMatch(/^stack {8}│ stopped$/m);
     for (const name of SERVICES) expect(output).toMatch(new RegExp(`^${name} +│ .* shutdown complete$`, 'm'));
 
