@@ -111,9 +111,13 @@ export function databaseUrlFor(adminUrl: string, name: string): string {
   return url.toString();
 }
 
-/** True when `err` is a Postgres error with SQLSTATE `code`. */
+/** True when `err` is a Postgres error with SQLSTATE `code`, or wraps one (`cause`). */
 export function isPgError(err: unknown, code: string): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+  // drizzle wraps the driver's error (DrizzleQueryError, the pg error as `cause`).
+  for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === code) return true;
+  }
+  return false;
 }
 
 /**

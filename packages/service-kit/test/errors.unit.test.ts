@@ -4,6 +4,7 @@ import {
   ConflictError,
   isConflictError,
   isNotFoundError,
+  isPgError,
   isValidationError,
   NotFoundError,
   toHttpError,
@@ -96,5 +97,15 @@ describe('toHttpError', () => {
   it('does not show messages of non-Fastify 4xx errors', () => {
     const err = Object.assign(new Error('secret detail'), { statusCode: 404 });
     expect(toHttpError(err).body).toEqual({ error: 'NOT_FOUND', message: 'not found' });
+  });
+});
+
+describe('isPgError', () => {
+  it('finds the SQLSTATE on the error or on the error it wraps (drizzle keeps the driver error as cause)', () => {
+    const pgErr = Object.assign(new Error('insert or update violates foreign key'), { code: '23503' });
+    expect(isPgError(pgErr, '23503')).toBe(true);
+    expect(isPgError(new Error('Failed query', { cause: pgErr }), '23503')).toBe(true);
+    expect(isPgError(new Error('Failed query', { cause: pgErr }), '23505')).toBe(false);
+    expect(isPgError('23503', '23503')).toBe(false);
   });
 });

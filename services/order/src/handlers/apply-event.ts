@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AnyEventDraft, CancellationReason, DomainEvent } from '@orderflow/contracts';
 import { PermanentError, type HandlerContext } from '@orderflow/messaging';
+import { isPgError } from '@orderflow/service-kit';
 import {
   findOrderForUpdate,
   markCancelled,
@@ -29,20 +30,25 @@ import { decideOrder, orderInputOf, timelineFact, type OrderDecision } from '../
  */
 export async function applyEvent(event: DomainEvent, ctx: Pick<HandlerContext<OrderSchema>, 'tx' | 'now' | 'log'>): Promise<AnyEventDraft[]> {
   const { tx, now, log } = ctx;
+  const input = orderInputOf(event);
+  if (input === null) {
+    // Timeline only (payment.authorized, notification.sent, the compensations): no decision, so
+    // no row lock and no read. The timeline's foreign key still refuses a foreign order.
+    try {
+      await recordTimeline(tx, timelineEntry(event));
+    } catch (err) {
+      if (isPgError(err, '23503')) throw new PermanentError(`${event.type} ${event.id}: unknown order ${event.orderId}`);
+      throw err;
+    }
+    return [];
+  }
   const order = await findOrderForUpdate(tx, event.orderId);
   // Every order starts here (the row commits before order.placed is even published), so an
   // event for an unknown order is not early: it is foreign. Park it in the dead letters.
   if (!order) throw new PermanentError(`${event.type} ${event.id}: unknown order ${event.orderId}`);
 
-  const input = orderInputOf(event);
-  const decision: OrderDecision = input === null ? { kind: 'ignore', why: 'timeline only' } : decideOrder(order, input);
-  await recordTimeline(tx, {
-    orderId: order.id,
-    fact: timelineFact(event),
-    type: event.type,
-    eventId: event.id,
-    occurredAt: new Date(event.occurredAt),
-  });
+  const decision: OrderDecision = decideOrder(order, input);
+  await recordTimeline(tx, timelineEntry(event));
 
   switch (decision.kind) {
     case 'record-amount':
@@ -76,13 +82,17 @@ export async function applyEvent(event: DomainEvent, ctx: Pick<HandlerContext<Or
     }
     case 'ignore':
     case 'refuse':
-      if (input !== null) log.debug({ orderId: order.id, type: event.type, why: decision.why }, 'event ignored');
+      log.debug({ orderId: order.id, type: event.type, why: decision.why }, 'event ignored');
       return [];
     default: {
       const never: never = decision;
       throw new Error(`unhandled decision ${JSON.stringify(never)}`);
     }
   }
+}
+
+function timelineEntry(event: DomainEvent) {
+  return { orderId: event.orderId, fact: timelineFact(event), type: event.type, eventId: event.id, occurredAt: new Date(event.occurredAt) };
 }
 
 /** The `order.cancelled` of an order, with a fixed id so its timeline entry names it. */
