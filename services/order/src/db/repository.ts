@@ -24,10 +24,12 @@ export async function findOrder(tx: OrderTx, id: string): Promise<Order | undefi
 
 /**
  * The order, row-locked until commit. Every status change goes through this lock, so a
- * customer's cancel and a participant's confirm of the same order serialize.
+ * customer's cancel and a participant's confirm of the same order serialize. FOR NO KEY UPDATE
+ * (the key never changes): it does not block the key-share lock of a timeline insert's foreign
+ * key check, which FOR UPDATE does — that pair deadlocked across two consumers' batches.
  */
 export async function findOrderForUpdate(tx: OrderTx, id: string): Promise<Order | undefined> {
-  return (await tx.select().from(orders).where(eq(orders.id, id)).for('update'))[0];
+  return (await tx.select().from(orders).where(eq(orders.id, id)).for('no key update'))[0];
 }
 
 export async function findOrderByIdempotencyKey(tx: OrderTx, key: string): Promise<Order | undefined> {
