@@ -141,6 +141,8 @@ const INBOX_INSERT = {
   text: `insert into messaging_inbox (consumer, event_id) select $1, unnest($2::uuid[])
          on conflict do nothing returning event_id`,
 };
+/** Pull requests each runner keeps open (see start()). */
+const PULL_LOOPS = 4;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -222,7 +224,10 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
   let stopping = false;
   let stopDeadline = Infinity;
   let notify: (() => void) | undefined;
-  let space: (() => void) | undefined;
+  const spaceWaiters: (() => void)[] = [];
+  const makeSpace = () => {
+    for (const w of spaceWaiters.splice(0)) w();
+  };
   // Local buffer bound: the pump stops taking from the iterator at this depth, so the client
   // stops pulling and undelivered messages stay on the server for other replicas.
   const highWater = Math.max(1, (mode === 'batch' ? batchSize : 1) * 2);
@@ -398,9 +403,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
         return;
       }
       const batch = queue.splice(0, mode === 'batch' ? batchSize : 1);
-      const s = space;
-      space = undefined;
-      s?.();
+      makeSpace();
       // Keep the whole batch's ack timers fresh while the transaction runs.
       const heartbeat = setInterval(() => batch.forEach((m) => m.working()), Math.max(1000, ackWaitMs / 3));
       try {
@@ -425,11 +428,16 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       };
       let consumer = await provision();
       stopping = false;
-      // Pull with fetch(), one request at a time, rather than consume(): on stop we let the
-      // open request run out (≤ fetchExpiresMs) and handle what it delivers. Closing a
-      // consume() subscription drops a message already on its way, which then sits unacked
-      // until ack_wait.
-      pump = (async () => {
+      // Pull with fetch() rather than consume(): on stop we let the open requests run out
+      // (≤ fetchExpiresMs) and handle what they deliver. Closing a consume() subscription drops
+      // a message already on its way, which then sits unacked until ack_wait.
+      // Several pull loops, each with a request open, started a fraction of fetchExpiresMs
+      // apart: on nats-server 2.9 a consumer now and then leaves new messages undelivered to
+      // its waiting requests until a request expires or a new one arrives (seen as ~2 s stalls
+      // of one hop under load, and reproduced with a bare fetch loop). Staggered requests mean a
+      // new one arrives every fetchExpiresMs / PULL_LOOPS, which bounds such a stall.
+      const pullLoop = async (k: number) => {
+        await new Promise((r) => setTimeout(r, (k * fetchExpiresMs) / PULL_LOOPS));
         let failures = 0;
         while (!stopping) {
           try {
@@ -439,7 +447,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
               signal();
               if (queue.length >= highWater && !stopping) {
                 await new Promise<void>((resolve) => {
-                  space = resolve;
+                  spaceWaiters.push(resolve);
                 });
               }
             }
@@ -448,8 +456,8 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
             // Never give up pulling: a lost connection, a missed heartbeat or a consumer that
             // vanished (deleted, or the server lost its state) must not stop this service.
             failures += 1;
-            // A pull request the server dropped ends in "heartbeats missed" (2 × expires/2):
-            // the first time, pull again at once; it costs latency, not correctness.
+            // An unserved pull request ends in "heartbeats missed" (2 × expires/2): the first
+            // time, pull again at once; it costs latency, not correctness.
             if (failures === 1 && isHeartbeatsMissed(err)) {
               logger.info({ err }, `${name}: pull request lost; pulling again`);
               continue;
@@ -463,7 +471,10 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
             });
           }
         }
-      })().catch((err: unknown) => logger.error({ err }, `${name}: fetch loop ended`));
+      };
+      pump = Promise.all(Array.from({ length: PULL_LOOPS }, (_, k) => pullLoop(k)))
+        .then(() => undefined)
+        .catch((err: unknown) => logger.error({ err }, `${name}: fetch loop ended`));
       started = true;
       worker = work();
       logger.info({ consumer: name, stream, filterSubject, mode }, 'consumer started');
@@ -472,7 +483,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       if (!started) return;
       stopping = true;
       stopDeadline = Date.now() + stopTimeoutMs;
-      space?.();
+      makeSpace();
       await pump;
       signal();
       await worker;

@@ -274,6 +274,17 @@ describe('consumer runner', () => {
     await eventually(async () => (await f.effects()).length === 20, { timeoutMs: 15_000 });
   });
 
+  it('keeps several staggered pull requests open, so one unserved request cannot stall it', async () => {
+    const f = await fixture();
+    await startRunner(f, recordingHandler('test-consumer'), { fetchExpiresMs: 2000 });
+    const stream = streamForType('order.placed', f.ns).name;
+    // Loops start 500 ms apart; after 2 s all four have a request waiting on the server.
+    await eventually(async () => (await f.jsm.consumers.info(stream, 'test-consumer')).num_waiting >= 4, { timeoutMs: 5000 });
+    const e = sampleOrderPlaced();
+    await createDirectPublisher(f.js, { namespace: f.ns }).publish([e]);
+    await eventually(async () => (await f.effects()).length === 1);
+  });
+
   it('keeps consuming when its durable consumer is deleted under it', async () => {
     const f = await fixture();
     await startRunner(f, recordingHandler('test-consumer'), { fetchExpiresMs: 1000 });
