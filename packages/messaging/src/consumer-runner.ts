@@ -18,7 +18,7 @@ import { isNotReadyError, isPermanentError } from './errors.js';
 import { isInfrastructureError } from './infra-errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
-import { INSERT_OUTBOX_TEXT, insertOutboxValues, toOutboxRecords, withSeqs, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
+import { toOutboxRecords, withSeqs, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
 import { ensureConsumer } from './provision.js';
 import { childTraceparent } from './trace.js';
 
@@ -136,29 +136,18 @@ interface Item {
   outcome?: 'processed' | 'duplicate';
 }
 
-const INBOX_INSERT = {
-  name: 'messaging-inbox-insert',
-  text: `insert into messaging_inbox (consumer, event_id) select $1, unnest($2::uuid[])
-         on conflict do nothing returning event_id`,
-};
 /** Pull requests each runner keeps open (see start()). */
 const PULL_LOOPS = 4;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Round trips are what a transaction costs most here (each one a socket write and a wake-up of
  * both processes), so the runner sends `begin` with the inbox insert, and the outbox insert with
  * `commit`, each pair as one multi-statement query. Multi-statement queries take no parameters:
- * the values are inlined as escaped literals (event ids are checked to be UUIDs; the consumer
- * name, subjects and payloads go through escapeLiteral).
+ * every value is inlined through escapeLiteral.
  */
 async function beginWithInbox(client: pg.PoolClient, consumer: string, ids: readonly string[]): Promise<{ event_id: string }[]> {
-  if (!ids.every((id) => UUID.test(id))) {
-    await client.query('begin');
-    return (await client.query<{ event_id: string }>({ ...INBOX_INSERT, values: [consumer, ids] })).rows;
-  }
   const c = client.escapeLiteral(consumer);
-  const values = ids.map((id) => `(${c}, '${id}')`).join(',');
+  const values = ids.map((id) => `(${c}, ${client.escapeLiteral(id)}::uuid)`).join(',');
   const results = (await client.query(
     `begin; insert into messaging_inbox (consumer, event_id) values ${values} on conflict do nothing returning event_id`,
   )) as unknown as pg.QueryResult<{ event_id: string }>[];
@@ -170,13 +159,8 @@ async function commitWithOutbox(client: pg.PoolClient, records: readonly OutboxR
     await client.query('commit');
     return [];
   }
-  if (!records.every((r) => UUID.test(r.id))) {
-    const { rows } = await client.query<{ seq: string; id: string }>({ name: 'messaging-outbox-insert', text: INSERT_OUTBOX_TEXT, values: insertOutboxValues(records) });
-    await client.query('commit');
-    return rows;
-  }
   const lit = (v: string) => client.escapeLiteral(v);
-  const values = records.map((r) => `('${r.id}', ${lit(r.subject)}, ${lit(r.payload)}, ${lit(JSON.stringify(r.headers))}::jsonb)`).join(',');
+  const values = records.map((r) => `(${lit(r.id)}::uuid, ${lit(r.subject)}, ${lit(r.payload)}, ${lit(JSON.stringify(r.headers))}::jsonb)`).join(',');
   const results = (await client.query(
     `insert into messaging_outbox (id, subject, payload, headers) values ${values} returning seq, id; commit`,
   )) as unknown as pg.QueryResult<{ seq: string; id: string }>[];
@@ -323,7 +307,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     const notReady = isNotReadyError(err);
     const waiting = notReady || isInfrastructureError(err);
     if (!waiting && deliveries >= maxAttempts) return deadLetter(item.msg, 'exhausted', err, started);
-    const delay = waiting ? retryDelay(deliveries, waitRetry, random) : retryDelay(deliveries, retry, random);
+    const delay = retryDelay(deliveries, waiting ? waitRetry : retry, random);
     if (notReady) logger.debug({ err, deliveries, delayMs: delay, eventId: item.event.id }, `${name}: not ready; will retry`);
     else logger.warn({ err, deliveries, delayMs: delay, eventId: item.event.id }, `${name}: handler failed; will retry`);
     item.msg.nak(delay);

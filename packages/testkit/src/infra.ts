@@ -80,15 +80,10 @@ async function startNats(env: TestkitEnv): Promise<Started<'natsUrl'>> {
     case 'env':
       return { kind: 'env', value: { natsUrl: source.url }, stop: async () => undefined };
     case 'containers':
-      try {
+      return containerOrLocal(env, 'NATS', env.natsImage, async () => {
         const { url, container } = await startNatsContainer({ image: env.natsImage, jetstream: true });
         return { kind: 'containers', value: { natsUrl: url }, stop: async () => void (await container.stop()) };
-      } catch (err) {
-        // An engine that answers but cannot pull (no registry, as on air-gapped machines).
-        if (env.mode === 'containers') throw err;
-        fallingBack('NATS', env.natsImage, err);
-        return localNats();
-      }
+      }, localNats);
     case 'local':
       return localNats();
   }
@@ -99,9 +94,25 @@ async function localNats(): Promise<Started<'natsUrl'>> {
   return { kind: 'local', value: { natsUrl: server.url }, stop: () => server.destroy() };
 }
 
-function fallingBack(what: string, image: string, err: unknown): void {
-  const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
-  process.stderr.write(`testkit: the ${what} container (${image}) did not start (${reason}); using a local server instead\n`);
+/**
+ * A container, or the local server when it does not start (an engine that answers but cannot
+ * pull: no registry, as on air-gapped machines) — unless TESTKIT_MODE=containers asked for it.
+ */
+async function containerOrLocal<K extends string>(
+  env: TestkitEnv,
+  what: string,
+  image: string,
+  container: () => Promise<Started<K>>,
+  local: () => Promise<Started<K>>,
+): Promise<Started<K>> {
+  try {
+    return await container();
+  } catch (err) {
+    if (env.mode === 'containers') throw err;
+    const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
+    process.stderr.write(`testkit: the ${what} container (${image}) did not start (${reason}); using a local server instead\n`);
+    return local();
+  }
 }
 
 async function startPostgres(env: TestkitEnv): Promise<Started<'adminDatabaseUrl'>> {
@@ -110,14 +121,10 @@ async function startPostgres(env: TestkitEnv): Promise<Started<'adminDatabaseUrl
     case 'env':
       return { kind: 'env', value: { adminDatabaseUrl: source.url }, stop: async () => undefined };
     case 'containers':
-      try {
+      return containerOrLocal(env, 'Postgres', env.postgresImage, async () => {
         const { adminUrl, container } = await startPostgresContainer({ image: env.postgresImage });
         return { kind: 'containers', value: { adminDatabaseUrl: adminUrl }, stop: async () => void (await container.stop()) };
-      } catch (err) {
-        if (env.mode === 'containers') throw err;
-        fallingBack('Postgres', env.postgresImage, err);
-        return localPostgres();
-      }
+      }, localPostgres);
     case 'local':
       return localPostgres();
   }

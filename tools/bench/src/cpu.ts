@@ -38,20 +38,24 @@ function procTicks(): Map<string, { group: 'nats' | 'postgres'; ticks: number }>
     return out;
   }
   for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // comm is in parentheses and may contain spaces; fields after it are space-separated.
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const group = comm === 'nats-server' ? 'nats' : comm.startsWith('postgres') ? 'postgres' : undefined;
-      if (!group) continue;
-      const fields = stat.slice(close + 2).split(' ');
-      out.set(pid, { group, ticks: Number(fields[11]) + Number(fields[12]) }); // utime + stime
-    } catch {
-      // The process exited between readdir and read.
-    }
+    const stat = procStat(pid);
+    const group = stat?.comm === 'nats-server' ? 'nats' : stat?.comm.startsWith('postgres') ? 'postgres' : undefined;
+    if (stat && group) out.set(pid, { group, ticks: stat.ticks });
   }
   return out;
+}
+
+/** A process's name and CPU ticks (utime + stime) from /proc; undefined once it exited. */
+export function procStat(pid: string | number): { comm: string; ticks: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm is in parentheses and may contain spaces; fields after it are space-separated.
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    return { comm: stat.slice(stat.indexOf('(') + 1, close), ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined;
+  }
 }
 
 function machineTicks(): { busy: number; total: number } {

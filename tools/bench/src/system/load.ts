@@ -24,45 +24,39 @@ const ORDER_BODY = JSON.stringify({
 type Final = { readonly type: 'order.confirmed' | 'order.cancelled'; readonly at: number };
 
 /**
- * Watches `order.confirmed` / `order.cancelled` on NATS (a core subscription sees every message
- * JetStream stores on those subjects, as it is stored): the end of each order's flow, timed at
- * the moment the bench receives it.
+ * Watches every event of the namespace on NATS (a core subscription sees each message JetStream
+ * stores, as it is stored): `order.confirmed` / `order.cancelled` end an order's flow, timed at
+ * the moment the bench receives them; the others are kept for the slowest orders' breakdown.
  */
 export class FinalEvents {
   private readonly seen = new Map<string, Final>();
   private readonly waiters = new Map<string, (f: Final) => void>();
-  private readonly subs: Subscription[];
+  private readonly sub: Subscription;
   /** Arrival time of every event, by order id (for the slowest orders' breakdown). */
   readonly arrivals = new Map<string, { type: string; at: number }[]>();
 
   constructor(nc: NatsConnection, namespace: string) {
     const prefix = namespace ? `${namespace}.` : '';
-    const all = nc.subscribe(`${prefix}>`, {
+    this.sub = nc.subscribe(`${prefix}>`, {
       callback: (_err, msg) => {
         const at = performance.now();
+        // <type>.<orderId>, the type being two tokens; dead letters have two tokens in all.
         const parts = msg.subject.slice(prefix.length).split('.');
         if (parts.length !== 3) return;
+        const type = `${parts[0]}.${parts[1]}`;
         const orderId = parts[2]!;
         const list = this.arrivals.get(orderId) ?? [];
-        list.push({ type: `${parts[0]}.${parts[1]}`, at });
+        list.push({ type, at });
         this.arrivals.set(orderId, list);
+        if (type !== 'order.confirmed' && type !== 'order.cancelled') return;
+        const final = { type, at } as const;
+        const waiter = this.waiters.get(orderId);
+        if (waiter) {
+          this.waiters.delete(orderId);
+          waiter(final);
+        } else if (!this.seen.has(orderId)) this.seen.set(orderId, final);
       },
     });
-    this.subs = [all];
-    this.subs.push(...(['order.confirmed', 'order.cancelled'] as const).map((type) =>
-      nc.subscribe(`${prefix}${type}.>`, {
-        callback: (_err, msg) => {
-          const at = performance.now();
-          const orderId = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
-          const final = { type, at };
-          const waiter = this.waiters.get(orderId);
-          if (waiter) {
-            this.waiters.delete(orderId);
-            waiter(final);
-          } else if (!this.seen.has(orderId)) this.seen.set(orderId, final);
-        },
-      }),
-    ));
   }
 
   /** Resolves with the order's final event, or undefined after `timeoutMs`. */
@@ -85,7 +79,7 @@ export class FinalEvents {
   }
 
   close(): void {
-    for (const s of this.subs) s.unsubscribe();
+    this.sub.unsubscribe();
   }
 }
 

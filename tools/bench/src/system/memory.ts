@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { procStat } from '../cpu.js';
 
 /** One service's memory and CPU as the bench saw it. */
 export interface ServiceUsage {
@@ -22,13 +23,8 @@ export function procPeakRssMb(pid: number): number | undefined {
 
 /** utime + stime of a pid in seconds. */
 export function procCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
+  const stat = procStat(pid);
+  return stat === undefined ? undefined : stat.ticks / 100;
 }
 
 /** `process_resident_memory_bytes` from a Prometheus text page, in MB. */
