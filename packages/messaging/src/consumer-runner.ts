@@ -19,6 +19,7 @@ import { isInfrastructureError } from './infra-errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
 import { toOutboxRecords, withSeqs, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
+import { outboxInsertText } from './one-round-trip.js';
 import { ensureConsumer } from './provision.js';
 import { childTraceparent } from './trace.js';
 
@@ -159,11 +160,7 @@ async function commitWithOutbox(client: pg.PoolClient, records: readonly OutboxR
     await client.query('commit');
     return [];
   }
-  const lit = (v: string) => client.escapeLiteral(v);
-  const values = records.map((r) => `(${lit(r.id)}::uuid, ${lit(r.subject)}, ${lit(r.payload)}, ${lit(JSON.stringify(r.headers))}::jsonb)`).join(',');
-  const results = (await client.query(
-    `insert into messaging_outbox (id, subject, payload, headers) values ${values} returning seq, id; commit`,
-  )) as unknown as pg.QueryResult<{ seq: string; id: string }>[];
+  const results = (await client.query(`${outboxInsertText(client, records)}; commit`)) as unknown as pg.QueryResult<{ seq: string; id: string }>[];
   return results[0]!.rows;
 }
 

@@ -35,6 +35,14 @@ export interface OutboxRelayOptions {
    * row. Set it when every writer hands its rows over; explicit `runOnce()`/`flush()` ignore it.
    */
   readonly claimGraceMs?: number;
+  /**
+   * Fast path: how long rows published by `publishCommitted` wait to be marked, so that one
+   * update marks everything published in that window (default 50 ms). Each update is a round
+   * trip and a Postgres write; under load this turns one mark per writer transaction into a few
+   * per second. A crash inside the window leaves the rows to a polling pass, which re-publishes
+   * them after `claimGraceMs` (JetStream drops the copies by Nats-Msg-Id). 0: mark at once.
+   */
+  readonly markDelayMs?: number;
   /** Fault injection for crash tests: runs after the PubAcks and before rows are marked. */
   readonly faults?: { readonly beforeMark?: () => void | Promise<void> };
 }
@@ -103,6 +111,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     logger = silentLogger,
     metrics = noopMetrics,
     claimGraceMs = 0,
+    markDelayMs = 50,
   } = options;
   const prefix = namespace ? `${namespace}.` : '';
   const connectionString =
@@ -155,6 +164,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function markLoop(): Promise<void> {
     while (toMark.length > 0) {
+      // Let the rows other writers publish meanwhile join this update.
+      if (markDelayMs > 0) await new Promise((r) => setTimeout(r, markDelayMs));
       const seqs = toMark;
       toMark = [];
       try {

@@ -125,6 +125,27 @@ describe('outbox relay', () => {
     expect(await inventoryStream(f)).toHaveLength(3);
   });
 
+  it('marks the rows of several writers published with one update per mark window', async () => {
+    const f = await fixture();
+    const marks: number[] = [];
+    const metrics = { ...countingMetrics(), relayPublished: (n: number) => void marks.push(n) };
+    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, listen: false, pollIntervalMs: 60_000, claimGraceMs: 60_000, markDelayMs: 400, metrics });
+    await relay.start();
+    cleanups.push(() => relay.stop());
+    const db = drizzle({ client: f.pool });
+    // Three writers, each handing over its rows once the previous one's are on the stream.
+    for (let i = 1; i <= 3; i++) {
+      const { rows } = await collectOutbox(() => db.transaction((tx) => enqueue(tx, [rejected()], { source: 'inventory', correlationId: `mark-${i}` })));
+      relay.publishCommitted(rows);
+      await eventually(async () => (await inventoryStream(f)).length === i, { timeoutMs: 5000 });
+    }
+    await eventually(async () => {
+      const { rows: left } = await f.pool.query('select count(*)::int as n from messaging_outbox where published_at is null');
+      return left[0].n === 0;
+    });
+    expect(marks).toEqual([3]);
+  });
+
   it('publishes nothing from a transaction that rolled back', async () => {
     const f = await fixture();
     const db = drizzle({ client: f.pool });

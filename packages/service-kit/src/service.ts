@@ -10,12 +10,15 @@ import {
 import {
   createConsumerRunner,
   collectOutbox,
+  commitInOneRoundTrip,
   createOutboxRelay,
   ensureStreams,
   messagingMigrations,
   type ConsumerRunner,
   type EventHandler,
   type OutboxRelay,
+  type OutboxRecord,
+  type ParameterizedQuery,
 } from '@orderflow/messaging';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
@@ -40,6 +43,14 @@ export interface ServiceDeps<TSchema extends Record<string, unknown>> {
    * Hazard: do not enqueue inside a nested `tx.transaction()` (a savepoint) that may roll back.
    */
   transaction<T>(fn: (tx: Tx<TSchema>) => Promise<T>): Promise<T>;
+  /**
+   * Writes that need no answer from the database before the commit (e.g. a new aggregate's rows)
+   * and the outbox rows of their events, as one transaction sent in one round trip instead of one
+   * per statement (messaging's `commitInOneRoundTrip`); the events are then published at once,
+   * as `transaction`'s are. `statements` are drizzle query builders (`db.insert(…).values(…)`),
+   * rendered with `toSQL()` and their values inlined. Build the records with `toOutboxRecords`.
+   */
+  commitAtOnce(statements: readonly { toSQL(): ParameterizedQuery }[], records: readonly OutboxRecord[]): Promise<void>;
   readonly pool: pg.Pool;
   readonly nc: NatsConnection;
   readonly metrics: Registry;
@@ -162,6 +173,14 @@ export async function startService<TSchema extends Record<string, unknown>>(
       const { result, rows } = await collectOutbox(() => db.transaction(fn));
       relay.publishCommitted(rows);
       return result;
+    },
+    async commitAtOnce(statements, records) {
+      const rows = await commitInOneRoundTrip(
+        pool,
+        statements.map((s) => s.toSQL()),
+        records,
+      );
+      relay.publishCommitted(rows);
     },
     pool,
     nc,

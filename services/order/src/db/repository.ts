@@ -14,8 +14,9 @@ export type Order = typeof orders.$inferSelect;
 export type NewOrder = typeof orders.$inferInsert;
 export type TimelineEntry = { type: string; occurredAt: Date };
 
-export async function insertOrder(tx: OrderTx, row: NewOrder): Promise<void> {
-  await tx.insert(orders).values(row);
+/** The insert of a new order, not yet run (for `deps.commitAtOnce`). */
+export function insertOrderQuery(tx: OrderTx, row: NewOrder) {
+  return tx.insert(orders).values(row);
 }
 
 export async function findOrder(tx: OrderTx, id: string): Promise<Order | undefined> {
@@ -64,7 +65,12 @@ export async function recordTimeline(
   tx: OrderTx,
   entry: { orderId: string; fact: string; type: string; eventId: string; occurredAt: Date },
 ): Promise<void> {
-  await tx.insert(orderTimeline).values(entry).onConflictDoNothing();
+  await recordTimelineQuery(tx, entry);
+}
+
+/** The timeline insert of `recordTimeline`, not yet run (for `deps.commitAtOnce`). */
+export function recordTimelineQuery(tx: OrderTx, entry: { orderId: string; fact: string; type: string; eventId: string; occurredAt: Date }) {
+  return tx.insert(orderTimeline).values(entry).onConflictDoNothing();
 }
 
 /** The order's timeline, oldest first (ties in the order they were recorded). */

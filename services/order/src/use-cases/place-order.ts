@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EventData } from '@orderflow/contracts';
-import { enqueue } from '@orderflow/messaging';
+import { toOutboxRecords } from '@orderflow/messaging';
 import { ConflictError, type ServiceDeps } from '@orderflow/service-kit';
-import { findOrderByIdempotencyKey, insertOrder, recordTimeline, type Order } from '../db/repository.js';
+import { findOrderByIdempotencyKey, insertOrderQuery, recordTimelineQuery, type Order } from '../db/repository.js';
 import type { OrderSchema } from '../db/schema.js';
 import { decideIdempotentRequest, requestHash } from '../domain/idempotency.js';
 import { timelineFact } from '../domain/order.js';
@@ -31,7 +31,7 @@ const IDEMPOTENCY_INDEX = 'orders_idempotency_key_unique';
  * then fail, and the loser answers from the winner's row.
  */
 export async function placeOrder(
-  deps: Pick<ServiceDeps<OrderSchema>, 'db' | 'transaction' | 'clock'>,
+  deps: Pick<ServiceDeps<OrderSchema>, 'db' | 'commitAtOnce' | 'clock'>,
   input: PlaceOrderInput,
   request: { readonly correlationId: string; readonly idempotencyKey?: string | undefined },
 ): Promise<PlacedOrder> {
@@ -44,36 +44,42 @@ export async function placeOrder(
 
   const orderId = randomUUID();
   const now = deps.clock();
+  // The payment token travels in the event only; the order row never stores it.
+  const { events, records } = toOutboxRecords([{ type: 'order.placed', orderId, data: input }], {
+    source: 'order',
+    now,
+    correlationId: request.correlationId,
+  });
+  const placed = events[0];
+  if (!placed) throw new Error('toOutboxRecords returned no event');
   try {
-    await deps.transaction(async (tx) => {
-      await insertOrder(tx, {
-        id: orderId,
-        status: 'PENDING',
-        customerId: input.customerId,
-        customerEmail: input.customerEmail,
-        items: input.items.map(({ sku, quantity }) => ({ sku, quantity })),
-        shippingAddress: input.shippingAddress,
-        correlationId: request.correlationId,
-        idempotencyKey: key ?? null,
-        requestHash: hash,
-        createdAt: now,
-        updatedAt: now,
-      });
-      // The payment token travels in the event only; the order row never stores it.
-      const [placed] = await enqueue(tx, [{ type: 'order.placed', orderId, data: input }], {
-        source: 'order',
-        now,
-        correlationId: request.correlationId,
-      });
-      if (!placed) throw new Error('enqueue returned no event');
-      await recordTimeline(tx, {
-        orderId,
-        fact: timelineFact(placed),
-        type: placed.type,
-        eventId: placed.id,
-        occurredAt: new Date(placed.occurredAt),
-      });
-    });
+    // Nothing here needs an answer before the commit: the order, its first timeline entry and
+    // order.placed go in one transaction sent as one round trip.
+    await deps.commitAtOnce(
+      [
+        insertOrderQuery(deps.db, {
+          id: orderId,
+          status: 'PENDING',
+          customerId: input.customerId,
+          customerEmail: input.customerEmail,
+          items: input.items.map(({ sku, quantity }) => ({ sku, quantity })),
+          shippingAddress: input.shippingAddress,
+          correlationId: request.correlationId,
+          idempotencyKey: key ?? null,
+          requestHash: hash,
+          createdAt: now,
+          updatedAt: now,
+        }),
+        recordTimelineQuery(deps.db, {
+          orderId,
+          fact: timelineFact(placed),
+          type: placed.type,
+          eventId: placed.id,
+          occurredAt: new Date(placed.occurredAt),
+        }),
+      ],
+      records,
+    );
   } catch (err) {
     if (key !== undefined && hash !== null && isUniqueViolation(err, IDEMPOTENCY_INDEX)) {
       const winner = await findOrderByIdempotencyKey(deps.db, key);

@@ -1,0 +1,84 @@
+import type pg from 'pg';
+import { withSeqs, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
+
+/** A statement with `$n` placeholders and their values: what drizzle's `.toSQL()` returns. */
+export interface ParameterizedQuery {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+/**
+ * The SQL literal of a parameter value as drizzle hands it to the driver (already mapped to
+ * driver values: timestamps as ISO strings, jsonb as JSON text). Strings go through pg's
+ * `escapeLiteral`; anything else that is not a number, boolean, Date or null is sent as its
+ * JSON text, which Postgres casts to the column's type like any quoted literal.
+ */
+export function literalOf(client: Pick<pg.ClientBase, 'escapeLiteral'>, value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError(`cannot inline the number ${value}`);
+    return String(value);
+  }
+  if (typeof value === 'bigint') return String(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'string') return client.escapeLiteral(value);
+  if (value instanceof Date) return client.escapeLiteral(value.toISOString());
+  if (Buffer.isBuffer(value)) throw new TypeError('cannot inline a Buffer');
+  return client.escapeLiteral(JSON.stringify(value));
+}
+
+/**
+ * `query` with every `$n` replaced by the literal of its value. Only for generated SQL whose
+ * text holds no `$n` of its own (drizzle's query builders put every value in `params`).
+ */
+export function inlineQuery(client: Pick<pg.ClientBase, 'escapeLiteral'>, query: ParameterizedQuery): string {
+  return query.sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const i = Number(n) - 1;
+    if (i < 0 || i >= query.params.length) throw new RangeError(`placeholder $${n} has no value`);
+    return literalOf(client, query.params[i]);
+  });
+}
+
+/** The multi-row outbox insert, values inlined, returning each row's `seq` and `id`. */
+export function outboxInsertText(client: Pick<pg.ClientBase, 'escapeLiteral'>, records: readonly OutboxRecord[]): string {
+  const lit = (v: string) => client.escapeLiteral(v);
+  const values = records.map((r) => `(${lit(r.id)}::uuid, ${lit(r.subject)}, ${lit(r.payload)}, ${lit(JSON.stringify(r.headers))}::jsonb)`).join(',');
+  return `insert into messaging_outbox (id, subject, payload, headers) values ${values} returning seq, id`;
+}
+
+/**
+ * One transaction in one round trip: `begin`, the statements, the outbox rows of `records`,
+ * `commit`, sent as a single multi-statement query (so every value is inlined). For writes that
+ * need no answer from the database before the commit, such as inserting a new aggregate and its
+ * events. Returns the committed outbox rows, for `relay.publishCommitted`.
+ *
+ * If a statement fails, Postgres skips the rest and the transaction is rolled back here; the
+ * error is the failing statement's (e.g. a unique violation, with its `constraint`).
+ */
+export async function commitInOneRoundTrip(
+  pool: pg.Pool,
+  statements: readonly ParameterizedQuery[],
+  records: readonly OutboxRecord[],
+): Promise<CommittedOutboxRow[]> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    const parts = ['begin', ...statements.map((s) => inlineQuery(client, s))];
+    if (records.length > 0) parts.push(outboxInsertText(client, records));
+    parts.push('commit');
+    let results: pg.QueryResult[];
+    try {
+      results = (await client.query(parts.join(';\n'))) as unknown as pg.QueryResult[];
+    } catch (err) {
+      await client.query('rollback').catch((e: Error) => {
+        broken = e;
+      });
+      throw err;
+    }
+    if (records.length === 0) return [];
+    const inserted = results[statements.length + 1]!.rows as { seq: string; id: string }[];
+    return withSeqs(records, inserted);
+  } finally {
+    client.release(broken);
+  }
+}

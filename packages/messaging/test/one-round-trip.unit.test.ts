@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { inlineQuery, literalOf } from '../src/index.js';
+
+// pg's own escaping, without a connection.
+const client = { escapeLiteral: (s: string) => pg.Client.prototype.escapeLiteral.call({}, s) };
+
+describe('inlining parameters for one-round-trip transactions', () => {
+  it('quotes strings, including quotes and backslashes, the way pg does', () => {
+    expect(literalOf(client, "O'Brien")).toBe("'O''Brien'");
+    expect(literalOf(client, 'a\\b')).toBe(" E'a\\\\b'");
+  });
+
+  it('writes numbers, booleans, null, dates and JSON as literals', () => {
+    expect(literalOf(client, 42)).toBe('42');
+    expect(literalOf(client, -1.5)).toBe('-1.5');
+    expect(literalOf(client, 10n)).toBe('10');
+    expect(literalOf(client, true)).toBe('true');
+    expect(literalOf(client, null)).toBe('null');
+    expect(literalOf(client, undefined)).toBe('null');
+    expect(literalOf(client, new Date('2026-01-02T03:04:05.678Z'))).toBe("'2026-01-02T03:04:05.678Z'");
+    expect(literalOf(client, [{ sku: 'A', quantity: 1 }])).toBe(`'[{"sku":"A","quantity":1}]'`);
+  });
+
+  it('refuses what it cannot write faithfully', () => {
+    expect(() => literalOf(client, Number.NaN)).toThrow(TypeError);
+    expect(() => literalOf(client, Buffer.from('x'))).toThrow(TypeError);
+  });
+
+  it('replaces every placeholder, $10 included, and refuses one without a value', () => {
+    const params = Array.from({ length: 10 }, (_, i) => `v${i + 1}`);
+    const sql = params.map((_, i) => `$${i + 1}`).join(', ');
+    expect(inlineQuery(client, { sql: `values (${sql})`, params })).toBe(`values (${params.map((p) => `'${p}'`).join(', ')})`);
+    expect(() => inlineQuery(client, { sql: 'select $2', params: ['x'] })).toThrow(RangeError);
+  });
+});
