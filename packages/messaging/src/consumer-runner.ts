@@ -19,7 +19,7 @@ import { isInfrastructureError } from './infra-errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
 import { toOutboxRecords, withSeqs, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
-import { outboxInsertText } from './one-round-trip.js';
+import { inlineQuery, outboxInsertText, type ParameterizedQuery } from './one-round-trip.js';
 import { ensureConsumer } from './provision.js';
 import { childTraceparent } from './trace.js';
 
@@ -116,6 +116,17 @@ export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> =
    * relay's next pass.
    */
   readonly onCommitted?: (rows: readonly CommittedOutboxRow[]) => void;
+  /**
+   * The write-only fast path. For an event whose whole effect is a few idempotent writes (no
+   * reads, no events returned: e.g. a fact recorded with `on conflict do nothing`), return those
+   * writes; `undefined` for any other event. A batch whose every event has such writes runs as
+   * one round trip: `begin`, the inbox insert, every write, `commit`, in one multi-statement
+   * query (values inlined). The writes of a redelivered event run again, which is why they must
+   * be idempotent; the inbox still tells duplicates apart. When such a batch fails, its events
+   * run through `handler` as any other, so `handler` must do the same writes (and may map their
+   * errors, e.g. to a `PermanentError`).
+   */
+  readonly writeOnly?: (event: DomainEvent, now: Date) => readonly ParameterizedQuery[] | undefined;
   /** Fault injection for crash tests: runs after the commit and before the acks. */
   readonly faults?: { readonly beforeAck?: () => void | Promise<void> };
 }
@@ -282,6 +293,43 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     }
   }
 
+  /**
+   * The write-only fast path (see `writeOnly`): the whole batch in one round trip. Returns false,
+   * having done nothing, when some event of the batch is not write-only.
+   */
+  async function runWriteOnly(items: readonly Item[]): Promise<boolean> {
+    if (!options.writeOnly) return false;
+    const now = clock();
+    const writes: ParameterizedQuery[] = [];
+    for (const item of items) {
+      const w = options.writeOnly(item.event, now);
+      if (w === undefined) return false;
+      writes.push(...w);
+    }
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      const c = client.escapeLiteral(name);
+      const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
+      const inbox = `insert into messaging_inbox (consumer, event_id) values ${ids.map((id) => `(${c}, ${client.escapeLiteral(id)}::uuid)`).join(',')} on conflict do nothing returning event_id`;
+      const text = ['begin', inbox, ...writes.map((w) => inlineQuery(client, w)), 'commit'].join(';\n');
+      let results: pg.QueryResult<{ event_id: string }>[];
+      try {
+        results = (await client.query(text)) as unknown as pg.QueryResult<{ event_id: string }>[];
+      } catch (err) {
+        await client.query('rollback').catch((e: Error) => {
+          broken = e;
+        });
+        throw err;
+      }
+      const fresh = new Set(results[1]!.rows.map((r) => r.event_id));
+      for (const item of items) item.outcome = fresh.delete(item.event.id.toLowerCase()) ? 'processed' : 'duplicate';
+      return true;
+    } finally {
+      client.release(broken);
+    }
+  }
+
   function ackAll(items: readonly Item[], started: number): void {
     const seconds = (performance.now() - started) / 1000;
     for (const item of items) {
@@ -342,6 +390,19 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       }
     }
     if (items.length === 0) return;
+    if (mode === 'batch' && options.writeOnly) {
+      try {
+        if (await runWriteOnly(items)) {
+          await options.faults?.beforeAck?.();
+          ackAll(items, started);
+          return;
+        }
+      } catch (err) {
+        // Rolled back; run the batch through the handler, which settles each message as usual.
+        for (const item of items) delete item.outcome;
+        logger.debug({ err, size: items.length }, `${name}: write-only batch failed; running it through the handler`);
+      }
+    }
     let pending = items;
     while (mode === 'batch' && pending.length > 1) {
       const state: { current?: Item } = {};

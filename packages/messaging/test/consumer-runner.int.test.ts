@@ -139,6 +139,82 @@ describe('consumer runner', () => {
     expect((await f.effects()).map((r) => r.event_id)).toEqual([e.id]);
   });
 
+  it('commits a batch of write-only events in one round trip each, duplicates included, without the handler', async () => {
+    const f = await fixture();
+    await f.pool.query('create table facts (event_id uuid primary key, consumer text not null)');
+    // Every query the runner sends on a pooled connection.
+    const sent: string[] = [];
+    const connect = f.pool.connect.bind(f.pool);
+    const pool = Object.assign(Object.create(f.pool) as typeof f.pool, {
+      connect: async () => {
+        const client = await connect();
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
+          const q = args[0] as string | { text: string };
+          sent.push(typeof q === 'string' ? q : q.text);
+          return query(...args);
+        };
+        return client;
+      },
+    });
+    const events = Array.from({ length: 20 }, () => sampleOrderPlaced());
+    for (const e of events) await publishRaw(f, subjectFor(e, f.ns), JSON.stringify(e));
+    await publishRaw(f, subjectFor(events[0]!, f.ns), JSON.stringify(events[0])); // a second copy
+    const outcomes: string[] = [];
+    let handled = 0;
+    await startRunner(
+      f,
+      async () => {
+        handled += 1;
+        return [];
+      },
+      {
+        pool,
+        writeOnly: (event) => [{ sql: 'insert into facts (event_id, consumer) values ($1, $2) on conflict do nothing', params: [event.id, 'test-consumer'] }],
+        metrics: { relayPublished() {}, relayFailed() {}, outboxBacklog() {}, consumed: (_c, outcome) => void outcomes.push(outcome) },
+      },
+    );
+    await eventually(async () => outcomes.length === 21);
+    const runnerQueries = [...sent]; // (the pool's patched clients also serve the checks below)
+    expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(1);
+    expect(handled).toBe(0);
+    const { rows } = await f.pool.query<{ n: number }>('select count(*)::int as n from facts');
+    expect(rows[0]!.n).toBe(20);
+    const { rows: inbox } = await f.pool.query<{ n: number }>('select count(*)::int as n from messaging_inbox');
+    expect(inbox[0]!.n).toBe(20);
+    // One query per transaction: begin, inbox, the writes and commit together.
+    expect(runnerQueries.length).toBeGreaterThan(0);
+    for (const q of runnerQueries) expect(q).toMatch(/^begin;[\s\S]*;\ncommit$/);
+  });
+
+  it('runs a failing write-only batch through the handler, which settles the bad event alone', async () => {
+    const f = await fixture();
+    await f.pool.query("create table facts (event_id uuid primary key, consumer text not null check (consumer <> 'bad'))");
+    const bad = sampleOrderPlaced();
+    const good = Array.from({ length: 5 }, () => sampleOrderPlaced());
+    for (const e of [...good.slice(0, 2), bad, ...good.slice(2)]) await publishRaw(f, subjectFor(e, f.ns), JSON.stringify(e));
+    const factOf = (event: DomainEvent) => ({
+      sql: 'insert into facts (event_id, consumer) values ($1, $2) on conflict do nothing',
+      params: [event.id, event.id === bad.id ? 'bad' : 'ok'],
+    });
+    await startRunner(
+      f,
+      async (event, { tx }) => {
+        if (event.id === bad.id) throw new PermanentError('this fact can never be written');
+        const q = factOf(event);
+        await tx.execute(sql`insert into facts (event_id, consumer) values (${q.params[0]}, ${q.params[1]}) on conflict do nothing`);
+        return [];
+      },
+      { writeOnly: (event) => [factOf(event)] },
+    );
+    await eventually(async () => (await f.pool.query<{ n: number }>('select count(*)::int as n from facts')).rows[0]!.n === 5);
+    const dead = await eventually(async () => {
+      const list = await listDeadLetters(f.jsm, { namespace: f.ns });
+      return list.length === 1 ? list : undefined;
+    });
+    expect(dead[0]!.reason).toBe('permanent');
+  });
+
   it('dead-letters a poison message and an unknown version, with the error, and goes on', async () => {
     const f = await fixture();
     await startRunner(f, recordingHandler('test-consumer'));

@@ -35,8 +35,8 @@ describe('commitInOneRoundTrip', () => {
     expect(rows.every((r) => /^\d+$/.test(r.seq))).toBe(true);
     const { rows: notes } = await f.pool.query('select body, tags, at from notes where id = $1', [id]);
     expect(notes).toEqual([{ body: "it's \\ a note", tags: ['a', "b'c"], at }]);
-    const { rows: outbox } = await f.pool.query('select payload from messaging_outbox order by seq');
-    expect(outbox.map((r) => r.payload)).toEqual(recs.map((r) => r.payload));
+    const { rows: outbox } = await f.pool.query<{ payload: string }>('select payload from messaging_outbox order by seq');
+    expect(outbox.map((r: { payload: string }) => r.payload)).toEqual(recs.map((r) => r.payload));
   });
 
   it('rolls everything back when a statement fails, surfaces its error and leaves the connection usable', async () => {

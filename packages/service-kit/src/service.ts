@@ -4,6 +4,7 @@ import {
   deadLetterStream,
   serviceStreams,
   streamOf,
+  type DomainEvent,
   type EventType,
   type ServiceName,
 } from '@orderflow/contracts';
@@ -72,6 +73,12 @@ export interface ConsumerSpec<TSchema extends Record<string, unknown>> {
   /** The event types `handler` acts on; the stream's other types are acked with no transaction. Default: all. */
   readonly types?: readonly EventType[];
   readonly batchSize?: number;
+  /**
+   * The runner's write-only fast path (messaging `ConsumerRunnerOptions.writeOnly`): for an event
+   * whose whole effect is a few idempotent writes, those writes as drizzle query builders (not
+   * run); `undefined` otherwise. `handler` must make the same writes.
+   */
+  readonly writeOnly?: (event: DomainEvent, now: Date) => readonly { toSQL(): ParameterizedQuery }[] | undefined;
 }
 
 /** What makes a service: its schema and migrations, its consumers, its HTTP app. */
@@ -203,6 +210,7 @@ export async function startService<TSchema extends Record<string, unknown>>(
       namespace,
       handler: spec.handler,
       types: spec.types,
+      writeOnly: spec.writeOnly && ((event: DomainEvent, now: Date) => spec.writeOnly?.(event, now)?.map((q) => q.toSQL())),
       lingerMs: env.CONSUMER_LINGER_MS,
       onCommitted: (rows) => relay.publishCommitted(rows),
       batchSize: spec.batchSize,

@@ -2,10 +2,11 @@ import { fileURLToPath } from 'node:url';
 import type { ServiceDefinition } from '@orderflow/service-kit';
 import { buildApp } from './app.js';
 import { schema, type OrderSchema } from './db/schema.js';
-import { handleInventoryEvent } from './handlers/inventory-events.js';
-import { handleNotificationEvent } from './handlers/notification-events.js';
-import { handlePaymentEvent } from './handlers/payment-events.js';
-import { handleShippingEvent } from './handlers/shipping-events.js';
+import { timelineOnlyWrites } from './handlers/apply-event.js';
+import { INVENTORY_EVENTS, handleInventoryEvent } from './handlers/inventory-events.js';
+import { NOTIFICATION_EVENTS, handleNotificationEvent } from './handlers/notification-events.js';
+import { PAYMENT_EVENTS, handlePaymentEvent } from './handlers/payment-events.js';
+import { SHIPPING_EVENTS, handleShippingEvent } from './handlers/shipping-events.js';
 
 /**
  * The order service: the HTTP edge (places, shows, lists and cancels orders) and the one place
@@ -16,11 +17,18 @@ export const orderService: ServiceDefinition<OrderSchema> = {
   name: 'order',
   schema,
   migrationsFolder: fileURLToPath(new URL('../drizzle', import.meta.url)),
-  consumers: () => [
-    { name: 'order-inventory-events', from: 'inventory', handler: handleInventoryEvent },
-    { name: 'order-payment-events', from: 'payment', handler: handlePaymentEvent },
-    { name: 'order-shipping-events', from: 'shipping', handler: handleShippingEvent },
-    { name: 'order-notification-events', from: 'notification', handler: handleNotificationEvent },
+  // Events that only go on the timeline (payment.authorized, notification.sent, the
+  // compensations) take the runner's write-only path: a batch of them is one round trip.
+  consumers: ({ db }) => [
+    { name: 'order-inventory-events', from: 'inventory', handler: handleInventoryEvent, writeOnly: timelineOnlyWrites(db, INVENTORY_EVENTS) },
+    { name: 'order-payment-events', from: 'payment', handler: handlePaymentEvent, writeOnly: timelineOnlyWrites(db, PAYMENT_EVENTS) },
+    { name: 'order-shipping-events', from: 'shipping', handler: handleShippingEvent, writeOnly: timelineOnlyWrites(db, SHIPPING_EVENTS) },
+    {
+      name: 'order-notification-events',
+      from: 'notification',
+      handler: handleNotificationEvent,
+      writeOnly: timelineOnlyWrites(db, NOTIFICATION_EVENTS),
+    },
   ],
   buildApp,
 };

@@ -3,7 +3,7 @@ import type { ServiceDefinition } from '@orderflow/service-kit';
 import { buildApp } from './app.js';
 import { schema, type PaymentSchema } from './db/schema.js';
 import { HANDLED_INVENTORY_EVENTS, handleInventoryEvent } from './handlers/inventory-events.js';
-import { HANDLED_ORDER_EVENTS, handleOrderEvent } from './handlers/order-events.js';
+import { HANDLED_ORDER_EVENTS, handleOrderEvent, orderEventWrites } from './handlers/order-events.js';
 
 /** The payment service: charges on inventory.reserved, refunds on order.cancelled; lists payments. */
 export const paymentService: ServiceDefinition<PaymentSchema> = {
@@ -11,8 +11,9 @@ export const paymentService: ServiceDefinition<PaymentSchema> = {
   schema,
   migrationsFolder: fileURLToPath(new URL('../drizzle', import.meta.url)),
   // Durable names are permanent: renaming one re-consumes its whole stream.
-  consumers: () => [
-    { name: 'payment-order-events', from: 'order', handler: handleOrderEvent, types: HANDLED_ORDER_EVENTS },
+  // order.placed is one idempotent insert: the runner's write-only path commits a batch of them in one round trip.
+  consumers: ({ db }) => [
+    { name: 'payment-order-events', from: 'order', handler: handleOrderEvent, types: HANDLED_ORDER_EVENTS, writeOnly: orderEventWrites(db) },
     { name: 'payment-inventory-events', from: 'inventory', handler: handleInventoryEvent, types: HANDLED_INVENTORY_EVENTS },
   ],
   buildApp,

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServiceDefinition } from '@orderflow/service-kit';
 import { buildApp } from './app.js';
 import { schema, type ShippingSchema } from './db/schema.js';
-import { HANDLED_ORDER_EVENTS, handleOrderEvent } from './handlers/order-events.js';
+import { HANDLED_ORDER_EVENTS, handleOrderEvent, orderEventWrites } from './handlers/order-events.js';
 import { HANDLED_PAYMENT_EVENTS, handlePaymentEvent } from './handlers/payment-events.js';
 
 /** The shipping service: schedules on payment.authorized, cancels on order.cancelled; lists shipments. */
@@ -11,8 +11,9 @@ export const shippingService: ServiceDefinition<ShippingSchema> = {
   schema,
   migrationsFolder: fileURLToPath(new URL('../drizzle', import.meta.url)),
   // Durable names are permanent: renaming one re-consumes its whole stream.
-  consumers: () => [
-    { name: 'shipping-order-events', from: 'order', handler: handleOrderEvent, types: HANDLED_ORDER_EVENTS },
+  // order.placed is one idempotent insert: the runner's write-only path commits a batch of them in one round trip.
+  consumers: ({ db }) => [
+    { name: 'shipping-order-events', from: 'order', handler: handleOrderEvent, types: HANDLED_ORDER_EVENTS, writeOnly: orderEventWrites(db) },
     { name: 'shipping-payment-events', from: 'payment', handler: handlePaymentEvent, types: HANDLED_PAYMENT_EVENTS },
   ],
   buildApp,

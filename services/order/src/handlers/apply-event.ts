@@ -8,6 +8,7 @@ import {
   markConfirmed,
   recordAmount,
   recordTimeline,
+  recordTimelineQuery,
   recordTracking,
   type Order,
   type OrderTx,
@@ -33,7 +34,8 @@ export async function applyEvent(event: DomainEvent, ctx: Pick<HandlerContext<Or
   const input = orderInputOf(event);
   if (input === null) {
     // Timeline only (payment.authorized, notification.sent, the compensations): no decision, so
-    // no row lock and no read. The timeline's foreign key still refuses a foreign order.
+    // no row lock and no read (see timelineOnlyWrites). The timeline's foreign key still refuses
+    // a foreign order.
     try {
       await recordTimeline(tx, timelineEntry(event));
     } catch (err) {
@@ -89,6 +91,18 @@ export async function applyEvent(event: DomainEvent, ctx: Pick<HandlerContext<Or
       throw new Error(`unhandled decision ${JSON.stringify(never)}`);
     }
   }
+}
+
+/**
+ * The consumer runner's write-only fast path for events that only go on the timeline: their one,
+ * idempotent, insert (the same as `applyEvent` makes), so a batch of them commits in one round
+ * trip. `undefined` for events of other `types` and for those that need a decision. When the
+ * insert fails (an unknown order's foreign key), the runner falls back to `applyEvent`, which
+ * dead-letters the event.
+ */
+export function timelineOnlyWrites(db: OrderTx, types: readonly DomainEvent['type'][]) {
+  const handled = new Set(types);
+  return (event: DomainEvent) => (handled.has(event.type) && orderInputOf(event) === null ? [recordTimelineQuery(db, timelineEntry(event))] : undefined);
 }
 
 function timelineEntry(event: DomainEvent) {

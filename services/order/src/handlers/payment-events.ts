@@ -1,6 +1,10 @@
+import type { EventType } from '@orderflow/contracts';
 import type { EventHandler } from '@orderflow/messaging';
 import type { OrderSchema } from '../db/schema.js';
 import { applyEvent } from './apply-event.js';
+
+/** The types this consumer applies (every other type of the stream is ignored). */
+export const PAYMENT_EVENTS = ['payment.authorized', 'payment.declined', 'payment.refunded'] as const satisfies readonly EventType[];
 
 /**
  * `order-payment-events`: payment.declined cancels a PENDING order (PAYMENT_DECLINED);

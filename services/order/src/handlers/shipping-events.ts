@@ -1,6 +1,10 @@
+import type { EventType } from '@orderflow/contracts';
 import type { EventHandler } from '@orderflow/messaging';
 import type { OrderSchema } from '../db/schema.js';
 import { applyEvent } from './apply-event.js';
+
+/** The types this consumer applies (every other type of the stream is ignored). */
+export const SHIPPING_EVENTS = ['shipment.scheduled', 'shipment.failed', 'shipment.cancelled'] as const satisfies readonly EventType[];
 
 /**
  * `order-shipping-events`: shipment.scheduled confirms a PENDING order (order.confirmed; retried

@@ -19,7 +19,12 @@ export async function markCancelled(tx: PaymentTx, orderId: string, at: Date): P
 
 /** Remembers what `order.placed` told payment; a second copy of the fact changes nothing. */
 export async function insertPaymentOrder(tx: PaymentTx, row: typeof paymentOrders.$inferInsert): Promise<void> {
-  await tx.insert(paymentOrders).values(row).onConflictDoNothing();
+  await insertPaymentOrderQuery(tx, row);
+}
+
+/** The insert of `insertPaymentOrder`, not yet run (the consumer runner's write-only path). */
+export function insertPaymentOrderQuery(tx: PaymentTx, row: typeof paymentOrders.$inferInsert) {
+  return tx.insert(paymentOrders).values(row).onConflictDoNothing();
 }
 
 export async function findPaymentOrder(tx: PaymentTx, orderId: string): Promise<PaymentOrder | undefined> {

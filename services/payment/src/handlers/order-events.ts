@@ -1,9 +1,9 @@
 import type { EventType } from '@orderflow/contracts';
 import { lockOrder } from '@orderflow/service-kit';
-import type { AnyEventDraft, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
+import type { AnyEventDraft, DomainEvent, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
 import type { EventHandler } from '@orderflow/messaging';
 import type { PaymentSchema } from '../db/schema.js';
-import { findPaymentForUpdate, insertPaymentOrder, markCancelled, markRefunded, type PaymentTx } from '../db/repository.js';
+import { findPaymentForUpdate, insertPaymentOrder, insertPaymentOrderQuery, markCancelled, markRefunded, type PaymentTx } from '../db/repository.js';
 
 /** The event types this handler acts on; the consumer acks the stream's others without a transaction. */
 export const HANDLED_ORDER_EVENTS = ['order.placed', 'order.cancelled'] as const satisfies readonly EventType[];
@@ -26,10 +26,22 @@ export const handleOrderEvent: EventHandler<PaymentSchema> = async (event, { tx,
 };
 
 async function remember(tx: PaymentTx, event: OrderPlaced, now: Date): Promise<AnyEventDraft[]> {
-  const { paymentToken, customerId, customerEmail } = event.data;
   // Stored even for a cancelled order: harmless, and the tombstone is what stops a charge.
-  await insertPaymentOrder(tx, { orderId: event.orderId, paymentToken, customerId, customerEmail, receivedAt: now });
+  await insertPaymentOrder(tx, paymentOrderRow(event, now));
   return [];
+}
+
+function paymentOrderRow(event: OrderPlaced, now: Date) {
+  const { paymentToken, customerId, customerEmail } = event.data;
+  return { orderId: event.orderId, paymentToken, customerId, customerEmail, receivedAt: now };
+}
+
+/**
+ * The runner's write-only path: `order.placed` is one idempotent insert (what `remember` does),
+ * so a batch of them commits in one round trip.
+ */
+export function orderEventWrites(db: PaymentTx) {
+  return (event: DomainEvent, now: Date) => (event.type === 'order.placed' ? [insertPaymentOrderQuery(db, paymentOrderRow(event, now))] : undefined);
 }
 
 async function refund(tx: PaymentTx, event: OrderCancelled, now: Date): Promise<AnyEventDraft[]> {

@@ -20,7 +20,12 @@ export async function isCancelled(tx: ShippingTx, orderId: string): Promise<bool
 
 /** Remembers where to ship; a second copy of `order.placed` changes nothing (nor resets `outcome`). */
 export async function insertShippingOrder(tx: ShippingTx, row: typeof shippingOrders.$inferInsert): Promise<void> {
-  await tx.insert(shippingOrders).values(row).onConflictDoNothing();
+  await insertShippingOrderQuery(tx, row);
+}
+
+/** The insert of `insertShippingOrder`, not yet run (the consumer runner's write-only path). */
+export function insertShippingOrderQuery(tx: ShippingTx, row: typeof shippingOrders.$inferInsert) {
+  return tx.insert(shippingOrders).values(row).onConflictDoNothing();
 }
 
 export async function findShippingOrder(tx: ShippingTx, orderId: string): Promise<ShippingOrder | undefined> {

@@ -1,12 +1,12 @@
 import type { EventType } from '@orderflow/contracts';
 import { lockOrder } from '@orderflow/service-kit';
-import type { AnyEventDraft, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
+import type { AnyEventDraft, DomainEvent, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
 import type { EventHandler } from '@orderflow/messaging';
 import type { ShippingSchema } from '../db/schema.js';
 import {
   findShipmentForUpdate,
   insertShippingOrder,
- 
+  insertShippingOrderQuery,
   markCancelled,
   markShipmentCancelled,
   type ShippingTx,
@@ -32,10 +32,22 @@ export const handleOrderEvent: EventHandler<ShippingSchema> = async (event, { tx
 };
 
 async function storeAddress(tx: ShippingTx, event: OrderPlaced, now: Date): Promise<AnyEventDraft[]> {
+  await insertShippingOrder(tx, addressRow(event, now));
+  return [];
+}
+
+function addressRow(event: OrderPlaced, now: Date) {
   const address = event.data.shippingAddress;
   // Kept even when the order is already cancelled; the tombstone alone decides that nothing ships.
-  await insertShippingOrder(tx, { orderId: event.orderId, shippingAddress: address, country: address.country, receivedAt: now });
-  return [];
+  return { orderId: event.orderId, shippingAddress: address, country: address.country, receivedAt: now };
+}
+
+/**
+ * The runner's write-only path: `order.placed` is one idempotent insert (what `storeAddress`
+ * does), so a batch of them commits in one round trip.
+ */
+export function orderEventWrites(db: ShippingTx) {
+  return (event: DomainEvent, now: Date) => (event.type === 'order.placed' ? [insertShippingOrderQuery(db, addressRow(event, now))] : undefined);
 }
 
 async function cancelShipment(tx: ShippingTx, event: OrderCancelled, now: Date): Promise<AnyEventDraft[]> {
