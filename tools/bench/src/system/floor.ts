@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { ensureStreams } from '@orderflow/messaging';
+import { jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { ensureConsumer, ensureStreams } from '@orderflow/messaging';
 import { reservedEvent } from '../events.js';
 
-/** The steps of one confirmed order: the HTTP commit, then one handler step per event. */
+/** The events of one confirmed order, in order: the HTTP step publishes the first, each handler step the next. */
 export const FLOOR_STEPS = ['order.placed', 'inventory.reserved', 'payment.authorized', 'shipment.scheduled', 'order.confirmed', 'notification.sent'] as const;
+
+/** Handler steps: inventory, payment, shipping, order, notification — each consumes the event before its own. */
+const HANDLER_STEPS = FLOOR_STEPS.length - 1;
 
 export interface FloorResult {
   readonly orders: number;
@@ -14,15 +17,21 @@ export interface FloorResult {
   readonly ordersPerSecond: number;
   readonly commitsPerOrder: number;
   readonly publishesPerOrder: number;
+  /** JetStream deliveries (each acked) per order. */
+  readonly deliveriesPerOrder: number;
   readonly concurrency: number;
 }
 
 /**
- * The raw floor: per order, only the unavoidable work, unbatched — for each of the six steps of a
- * confirmed order, one Postgres commit (a single-row autocommit INSERT: the HTTP request's, then
- * one per handler) and one JetStream publish of that step's event (~450 bytes, `Nats-Msg-Id`),
- * awaiting its PubAck before the next step. `concurrency` orders run at once, for `seconds`.
- * No HTTP, no JSON, no validation, no consumers: what a system doing an order's work one
+ * The raw floor: per order, only the unavoidable work, unbatched, on the same servers as the
+ * system. The HTTP step is one Postgres commit (a single-row autocommit INSERT) and the publish
+ * of `order.placed`, awaiting its PubAck. Then each of the five handler steps (inventory,
+ * payment, shipping, order, notification) has a durable pull consumer on the previous step's
+ * subject; for every message it receives it makes one commit, publishes its own event (~450
+ * bytes, `Nats-Msg-Id`, PubAck awaited) and acks the message — each message on its own, never a
+ * batch. An order is done when its last event is stored and acked; `concurrency` orders are in
+ * flight at once (a closed loop, as the system's max-rate phase), for `seconds`.
+ * No HTTP, no JSON, no validation, no inbox or outbox: what a system doing an order's work one
  * message at a time could at best reach on these servers.
  */
 export async function rawFloor(options: {
@@ -47,35 +56,77 @@ export async function rawFloor(options: {
   await pool.query(`create table if not exists ${table} (id bigint generated always as identity primary key, order_id uuid not null, step smallint not null, payload text not null)`);
   const body = Buffer.from(JSON.stringify(reservedEvent()), 'utf8');
   const payload = body.toString('utf8');
+  const done = new Map<string, () => void>();
+
+  /** One step's unavoidable work: its commit, then its event published and stored. */
+  async function step(orderId: string, k: number): Promise<void> {
+    await pool.query({ name: 'floor-insert', text: `insert into ${table} (order_id, step, payload) values ($1, $2, $3)`, values: [orderId, k, payload] });
+    await js.publish(`${prefix}.${FLOOR_STEPS[k]}.${orderId}`, body, { msgID: randomUUID() });
+  }
+
+  // The handler steps: consumer k takes event k-1, commits, publishes event k, acks.
+  const iterators: ConsumerMessages[] = [];
+  const handled: Promise<void>[] = [];
+  for (let k = 1; k <= HANDLER_STEPS; k++) {
+    const name = `floor-${k}`;
+    await ensureConsumer(jsm, { stream, name, filterSubject: `${prefix}.${FLOOR_STEPS[k - 1]}.>`, maxAckPending: concurrency * 2 });
+    const consumer = await js.consumers.get(stream, name);
+    const messages = await consumer.consume({ max_messages: concurrency * 2, expires: 2000 });
+    iterators.push(messages);
+    const handle = async (m: JsMsg) => {
+      const orderId = m.subject.slice(m.subject.lastIndexOf('.') + 1);
+      try {
+        await step(orderId, k);
+        m.ack();
+        if (k === HANDLER_STEPS) done.get(orderId)?.();
+      } catch {
+        m.nak();
+      }
+    };
+    handled.push(
+      (async () => {
+        // Each message handled on its own as soon as it arrives, concurrently with the others.
+        for await (const m of messages) void handle(m);
+      })(),
+    );
+  }
+
   let orders = 0;
   try {
     // Warm the pool and the connection before timing.
     await Promise.all(Array.from({ length: Math.min(concurrency, 32) }, () => pool.query('select 1')));
     const t0 = performance.now();
     const deadline = t0 + options.seconds * 1000;
+    let last = t0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (performance.now() < deadline) {
           const orderId = randomUUID();
-          for (let step = 0; step < FLOOR_STEPS.length; step++) {
-            await pool.query({ name: 'floor-insert', text: `insert into ${table} (order_id, step, payload) values ($1, $2, $3)`, values: [orderId, step, payload] });
-            await js.publish(`${prefix}.${FLOOR_STEPS[step]}.${orderId}`, body, { msgID: randomUUID() });
+          const finished = new Promise<void>((resolve) => done.set(orderId, resolve));
+          await step(orderId, 0);
+          await finished;
+          done.delete(orderId);
+          last = performance.now();
+          if (last <= deadline) {
+            orders += 1;
+            options.onProgress?.(orders);
           }
-          orders += 1;
-          options.onProgress?.(orders);
         }
       }),
     );
-    const seconds = (performance.now() - t0) / 1000;
+    const seconds = (Math.min(last, deadline) - t0) / 1000;
     return {
       orders,
       seconds,
       ordersPerSecond: orders / seconds,
       commitsPerOrder: FLOOR_STEPS.length,
       publishesPerOrder: FLOOR_STEPS.length,
+      deliveriesPerOrder: HANDLER_STEPS,
       concurrency,
     };
   } finally {
+    for (const it of iterators) it.stop();
+    await Promise.allSettled(handled);
     await jsm.streams.delete(stream).catch(() => undefined);
     await pool.query(`drop table if exists ${table}`).catch(() => undefined);
     await nc.close();

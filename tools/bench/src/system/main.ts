@@ -187,7 +187,7 @@ async function main(env: SystemBenchEnv): Promise<number> {
     const out: string[] = [''];
     out.push(`System: ${stack.urls.order}${env.target ? ' (target)' : ' (started by the bench)'}; NATS ${natsVersion}, PostgreSQL ${pgVersion}, ${cpus().length} cores, Node ${process.version}`);
     if (floor) {
-      out.push('', `Raw floor: ${floor.ordersPerSecond.toFixed(1)} orders/s (${floor.orders} orders in ${floor.seconds.toFixed(1)} s, ${floor.concurrency} at once; per order ${floor.commitsPerOrder} Postgres commits + ${floor.publishesPerOrder} JetStream publishes, each awaited)`);
+      out.push('', `Raw floor: ${floor.ordersPerSecond.toFixed(1)} orders/s (${floor.orders} orders in ${floor.seconds.toFixed(1)} s, ${floor.concurrency} at once; per order ${floor.commitsPerOrder} Postgres commits + ${floor.publishesPerOrder} JetStream publishes, each awaited, + ${floor.deliveriesPerOrder} deliveries, each acked; one message at a time)`);
     }
     out.push('');
     out.push('phase          load                     accepted/s  confirmed/s   p50 ms   p90 ms   p99 ms   max ms  errors  unsettled  CPU: machine, postgres, nats, bench');
