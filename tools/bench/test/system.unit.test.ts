@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readSystemBenchEnv } from '../src/system/env.js';
 import { rssFromMetrics } from '../src/system/memory.js';
-import { histogramSvg, logHistogram, percentile, perSecond, summarize } from '../src/system/stats.js';
+import { cpuPerOrder, histogramSvg, logHistogram, percentile, perSecond, summarize } from '../src/system/stats.js';
 
 describe('latency statistics', () => {
   it('takes nearest-rank percentiles', () => {
@@ -63,5 +63,11 @@ describe('memory from /metrics', () => {
     const text = '# HELP process_resident_memory_bytes x\nprocess_resident_memory_bytes 104857600\nnodejs_heap 1\n';
     expect(rssFromMetrics(text)).toBe(100);
     expect(rssFromMetrics('nothing')).toBeUndefined();
+  });
+
+  it('turns CPU seconds per process into milliseconds per order and the rate they allow', () => {
+    const c = cpuPerOrder({ order: 1.2, inventory: 0.6, nats: 0.3, postgres: 0.9 }, 100, 2);
+    expect(c).toEqual({ byProcess: { order: 12, inventory: 6, nats: 3, postgres: 9 }, totalMs: 30, boundPerSecond: 66.7 });
+    expect(cpuPerOrder({ order: 1 }, 0, 2)).toBeUndefined();
   });
 });

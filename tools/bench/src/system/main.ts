@@ -13,9 +13,9 @@ import { formatProfile, summarize as summarizeProfile } from '../profile.js';
 import { readSystemBenchEnv, usage, type SystemBenchEnv } from './env.js';
 import { rawFloor, type FloorResult } from './floor.js';
 import { FinalEvents, runPhase, seedBenchProduct, type PhaseResult } from './load.js';
-import { sampleServices, type ServiceUsage } from './memory.js';
+import { procCpuSeconds, sampleServices, type ServiceUsage } from './memory.js';
 import { SERVICES, startStack, targetStack, type RunningStack } from './stack.js';
-import { histogramSvg, perSecond, summarize, type LatencySummary } from './stats.js';
+import { cpuPerOrder, histogramSvg, perSecond, summarize, type CpuPerOrder, type LatencySummary } from './stats.js';
 
 interface PhaseReport {
   readonly name: string;
@@ -34,6 +34,8 @@ interface PhaseReport {
   readonly latencyMs: LatencySummary;
   readonly acceptLatencyMs: LatencySummary;
   readonly cpu: CpuUsage;
+  /** CPU per confirmed order by process (services started by the bench only). */
+  readonly cpuPerOrder?: CpuPerOrder | undefined;
   /** Orders per second of sending, with their median and worst latency. */
   readonly perSecond: ReturnType<typeof perSecond>;
   readonly slowest: PhaseResult['slowest'];
@@ -41,8 +43,9 @@ interface PhaseReport {
 
 const LIMITS = { p99Ms: 500, rssMb: 200, floorRatio: 1 };
 
-function report(p: PhaseResult, cpu: CpuUsage): PhaseReport {
+function report(p: PhaseResult, cpu: CpuUsage, perOrder?: CpuPerOrder): PhaseReport {
   return {
+    cpuPerOrder: perOrder,
     name: p.name,
     mode: p.mode,
     level: p.mode === 'closed' ? `${p.level} in flight` : `${Math.round(p.level)} orders/s offered`,
@@ -139,6 +142,8 @@ async function main(env: SystemBenchEnv): Promise<number> {
       );
       bar.start(Math.ceil(seconds), 0, { accepted: 0, confirmed: 0, errors: 0 });
       const cpu0 = cpuSnapshot();
+      const servicesCpu = () => Object.fromEntries(SERVICES.map((s) => [s, stack!.pids[s] ? procCpuSeconds(stack!.pids[s]) : undefined]));
+      const svc0 = servicesCpu();
       const result = await runPhase({
         name,
         orderUrl: stack!.urls.order,
@@ -149,10 +154,17 @@ async function main(env: SystemBenchEnv): Promise<number> {
         onTick: (c, s) => bar.update(Math.min(Math.ceil(seconds), Math.floor(s)), { accepted: c.accepted, confirmed: c.confirmed, errors: c.errors }),
       });
       const cpu = cpuSince(cpu0);
+      const svc1 = servicesCpu();
+      const wall = (performance.now() - cpu0.at) / 1000;
+      const used: Record<string, number> = {};
+      for (const s of SERVICES) if (svc0[s] !== undefined && svc1[s] !== undefined) used[s] = svc1[s] - svc0[s];
+      if (cpu.natsPct !== undefined) used['nats'] = (cpu.natsPct / 100) * wall;
+      if (cpu.postgresPct !== undefined) used['postgres'] = (cpu.postgresPct / 100) * wall;
+      const perOrder = Object.keys(used).length > 2 ? cpuPerOrder(used, result.confirmedInWindow, cpus().length) : undefined;
       samples.set(name, result.latenciesMs);
       bar.update(Math.ceil(seconds), { accepted: result.accepted, confirmed: result.confirmed, errors: result.errors });
       bar.stop();
-      return report(result, cpu);
+      return report(result, cpu, perOrder);
     };
 
     if (env.warmup > 0) await phase('warm-up', 'closed', env.concurrency, env.warmup);
@@ -197,7 +209,14 @@ async function main(env: SystemBenchEnv): Promise<number> {
       );
     }
     if (ratio !== undefined) out.push('', `Throughput vs raw floor: ${max.confirmedPerSecond} / ${floor!.ordersPerSecond.toFixed(1)} = ${(ratio * 100).toFixed(0)}%`);
-    out.push('', '(CPU: machine = busy share of all cores; the others in % of one core)', '', 'service        peak RSS MB   CPU s');
+    out.push('', '(CPU: machine = busy share of all cores; the others in % of one core)');
+    for (const p of [max, half]) {
+      const c = p.cpuPerOrder;
+      if (!c) continue;
+      const parts = Object.entries(c.byProcess).map(([k, ms]) => `${k} ${ms}`);
+      out.push(`CPU per confirmed order, ${p.name}: ${parts.join(', ')} = ${c.totalMs} ms; ${cpus().length} cores allow ≤ ${c.boundPerSecond} orders/s at that cost`);
+    }
+    out.push('', 'service        peak RSS MB   CPU s');
     for (const s of services) out.push(`${s.name.padEnd(14)} ${String(s.peakRssMb).padStart(11)}   ${s.cpuSeconds ?? '-'}`);
     out.push('', 'consumer                         ' + ['processed', 'duplicate', 'retried', 'dead_lettered'].map((o) => o.padStart(13)).join(''));
     for (const [consumer, outcomes] of Object.entries(consumed).sort()) {

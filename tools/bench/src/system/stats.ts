@@ -139,3 +139,25 @@ export function perSecond(timeline: readonly (readonly [number, number])[]): { s
       return { second, orders: v.length, p50: s.p50, max: s.max };
     });
 }
+
+/** CPU spent per order by each process of the system, and what that cost allows. */
+export interface CpuPerOrder {
+  /** Milliseconds of CPU per order, by process (services, nats, postgres). */
+  readonly byProcess: Readonly<Record<string, number>>;
+  readonly totalMs: number;
+  /** The most orders/s `cores` could sustain at this cost per order. */
+  readonly boundPerSecond: number;
+}
+
+/**
+ * Turns CPU seconds used by each process during a phase into milliseconds per order. The total
+ * is the figure to drive down: at `totalMs` per order, `cores` cores can do no more than
+ * `cores * 1000 / totalMs` orders/s, however the work is spread.
+ */
+export function cpuPerOrder(cpuSeconds: Readonly<Record<string, number>>, orders: number, cores: number): CpuPerOrder | undefined {
+  if (orders <= 0) return undefined;
+  const round = (v: number) => Math.round(v * 10) / 10;
+  const byProcess = Object.fromEntries(Object.entries(cpuSeconds).map(([k, s]) => [k, round((s * 1000) / orders)]));
+  const totalMs = round((Object.values(cpuSeconds).reduce((a, b) => a + b, 0) * 1000) / orders);
+  return { byProcess, totalMs, boundPerSecond: totalMs > 0 ? round((cores * 1000) / totalMs) : Number.POSITIVE_INFINITY };
+}
