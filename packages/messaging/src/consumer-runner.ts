@@ -38,12 +38,6 @@ export interface HandlerContext<TSchema extends Record<string, unknown> = Record
   readonly deliveryCount: number;
   /** Tells JetStream the message is still being worked on (resets its ack timer). */
   working(): void;
-  /**
-   * Runs several writes in the transaction in one round trip: drizzle query builders (not
-   * awaited), in order, sent as one multi-statement query with their values inlined. For writes
-   * whose results the handler does not need; if one fails, it throws like any query.
-   */
-  readonly writeTogether: (statements: readonly { toSQL(): ParameterizedQuery }[]) => Promise<void>;
 }
 
 /**
@@ -256,10 +250,6 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
       const fresh = new Set((await beginWithInbox(client, name, ids)).map((r) => r.event_id));
       const tx = drizzle({ client, schema: options.schema ?? ({} as TSchema) });
-      const writeTogether = async (statements: readonly { toSQL(): ParameterizedQuery }[]) => {
-        if (statements.length === 0) return;
-        await client.query(statements.map((q) => inlineQuery(client, q.toSQL())).join(';\n'));
-      };
       const records: OutboxRecord[] = [];
       for (const item of items) {
         const id = item.event.id.toLowerCase();
@@ -284,7 +274,6 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
             log: logger,
             deliveryCount: msg.info.deliveryCount,
             working: () => msg.working(),
-            writeTogether,
           });
           if (drafts.length > 0) records.push(...toOutboxRecords(drafts, { source, now }).records);
         });

@@ -215,38 +215,6 @@ describe('consumer runner', () => {
     expect(dead[0]!.reason).toBe('permanent');
   });
 
-  it('commits a handler\'s writeTogether writes, and rolls all of them back when one fails', async () => {
-    const f = await fixture();
-    await f.pool.query("create table facts (event_id uuid not null, n int not null check (n < 3), primary key (event_id, n))");
-    const fact = (event: DomainEvent, n: number) => ({
-      toSQL: () => ({ sql: 'insert into facts (event_id, n) values ($1, $2)', params: [event.id, n] }),
-    });
-    const ok = sampleOrderPlaced();
-    const bad = sampleOrderPlaced();
-    let badAttempts = 0;
-    await startRunner(
-      f,
-      async (event, { writeTogether }) => {
-        if (event.id === bad.id) {
-          badAttempts += 1;
-          // The third write breaks the check: the first two must not survive.
-          await writeTogether([fact(event, 1), fact(event, 2), fact(event, 3)]);
-        } else await writeTogether([fact(event, 1), fact(event, 2)]);
-        return [];
-      },
-      { mode: 'single', maxAttempts: 2, retry: { baseMs: 50, maxMs: 100 } },
-    );
-    await publishRaw(f, subjectFor(ok, f.ns), JSON.stringify(ok));
-    await publishRaw(f, subjectFor(bad, f.ns), JSON.stringify(bad));
-    await eventually(async () => (await listDeadLetters(f.jsm, { namespace: f.ns })).length === 1);
-    expect(badAttempts).toBe(2);
-    const { rows } = await f.pool.query<{ event_id: string; n: number }>('select event_id, n from facts order by n');
-    expect(rows).toEqual([
-      { event_id: ok.id, n: 1 },
-      { event_id: ok.id, n: 2 },
-    ]);
-  });
-
   it('dead-letters a poison message and an unknown version, with the error, and goes on', async () => {
     const f = await fixture();
     await startRunner(f, recordingHandler('test-consumer'));

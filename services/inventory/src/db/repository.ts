@@ -34,27 +34,21 @@ export async function lockProducts(tx: InventoryTx, skus: readonly string[]): Pr
 }
 
 /** Adds `delta` (negative to take) to each SKU's stock, in SKU order. */
-// The writes below are returned unrun (drizzle query builders): await one to run it, or hand
-// them to the runner's `writeTogether` to send them in one round trip.
-
-/** One stock update per line, in SKU order (the order every transaction locks products in). */
-export function adjustStockQueries(tx: InventoryTx, lines: readonly { sku: string; quantity: number }[], sign: 1 | -1, at: Date) {
-  return [...lines]
-    .sort((a, b) => a.sku.localeCompare(b.sku))
-    .map((line) =>
-      tx
-        .update(products)
-        .set({ stock: sql`${products.stock} + ${sign * line.quantity}`, updatedAt: at })
-        .where(eq(products.sku, line.sku)),
-    );
+export async function adjustStock(tx: InventoryTx, lines: readonly { sku: string; quantity: number }[], sign: 1 | -1, at: Date): Promise<void> {
+  for (const line of [...lines].sort((a, b) => a.sku.localeCompare(b.sku))) {
+    await tx
+      .update(products)
+      .set({ stock: sql`${products.stock} + ${sign * line.quantity}`, updatedAt: at })
+      .where(eq(products.sku, line.sku));
+  }
 }
 
-export function insertReservationQuery(tx: InventoryTx, row: typeof reservations.$inferInsert) {
-  return tx.insert(reservations).values(row).onConflictDoNothing();
+export async function insertReservation(tx: InventoryTx, row: typeof reservations.$inferInsert): Promise<void> {
+  await tx.insert(reservations).values(row).onConflictDoNothing();
 }
 
-export function markReleasedQuery(tx: InventoryTx, orderId: string, at: Date) {
-  return tx.update(reservations).set({ status: 'RELEASED', releasedAt: at }).where(eq(reservations.orderId, orderId));
+export async function markReleased(tx: InventoryTx, orderId: string, at: Date): Promise<void> {
+  await tx.update(reservations).set({ status: 'RELEASED', releasedAt: at }).where(eq(reservations.orderId, orderId));
 }
 
 export async function listProducts(tx: InventoryTx): Promise<Product[]> {

@@ -1,21 +1,19 @@
 import type { EventType } from '@orderflow/contracts';
 import type { AnyEventDraft, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
-import type { EventHandler, HandlerContext } from '@orderflow/messaging';
+import type { EventHandler } from '@orderflow/messaging';
 import { lockOrder } from '@orderflow/service-kit';
 import type { InventorySchema } from '../db/schema.js';
 import {
-  adjustStockQueries,
+  adjustStock,
   findReservationForUpdate,
-  insertReservationQuery,
+  insertReservation,
   isCancelled,
   lockProducts,
   markCancelled,
-  markReleasedQuery,
+  markReleased,
   type InventoryTx,
 } from '../db/repository.js';
 import { decideReservation } from '../domain/reservation.js';
-
-type WriteTogether = HandlerContext['writeTogether'];
 
 /** The event types this handler acts on; the consumer acks the stream's others without a transaction. */
 export const HANDLED_ORDER_EVENTS = ['order.placed', 'order.cancelled'] as const satisfies readonly EventType[];
@@ -25,18 +23,18 @@ export const HANDLED_ORDER_EVENTS = ['order.placed', 'order.cancelled'] as const
  * receive twice and in either order: a cancelled order's tombstone stops a late reservation,
  * and a reservation row stops a second one.
  */
-export const handleOrderEvent: EventHandler<InventorySchema> = async (event, { tx, now, writeTogether }) => {
+export const handleOrderEvent: EventHandler<InventorySchema> = async (event, { tx, now }) => {
   switch (event.type) {
     case 'order.placed':
-      return reserve(tx, writeTogether, event, now);
+      return reserve(tx, event, now);
     case 'order.cancelled':
-      return release(tx, writeTogether, event, now);
+      return release(tx, event, now);
     default:
       return [];
   }
 };
 
-async function reserve(tx: InventoryTx, writeTogether: WriteTogether, event: OrderPlaced, now: Date): Promise<AnyEventDraft[]> {
+async function reserve(tx: InventoryTx, event: OrderPlaced, now: Date): Promise<AnyEventDraft[]> {
   const { orderId } = event;
   // One order at a time: a cancel handled concurrently (another replica) must see our reservation.
   await lockOrder(tx, orderId);
@@ -46,21 +44,18 @@ async function reserve(tx: InventoryTx, writeTogether: WriteTogether, event: Ord
   const stocked = await lockProducts(tx, skus);
   const decision = decideReservation(event.data.items, new Map(stocked.map((p) => [p.sku, p])));
   if (decision.kind === 'reject') {
-    await insertReservationQuery(tx, { orderId, status: 'REJECTED', lines: [], reason: decision.reason, createdAt: now });
+    await insertReservation(tx, { orderId, status: 'REJECTED', lines: [], reason: decision.reason, createdAt: now });
     return [{ type: 'inventory.rejected', orderId, data: { reason: decision.reason, skus: [...decision.skus] } }];
   }
-  // The stock updates and the reservation in one round trip.
-  await writeTogether([
-    ...adjustStockQueries(tx, decision.lines, -1, now),
-    insertReservationQuery(tx, {
-      orderId,
-      status: 'RESERVED',
-      lines: [...decision.lines],
-      amountCents: decision.amountCents,
-      currency: decision.currency,
-      createdAt: now,
-    }),
-  ]);
+  await adjustStock(tx, decision.lines, -1, now);
+  await insertReservation(tx, {
+    orderId,
+    status: 'RESERVED',
+    lines: [...decision.lines],
+    amountCents: decision.amountCents,
+    currency: decision.currency,
+    createdAt: now,
+  });
   return [
     {
       type: 'inventory.reserved',
@@ -70,13 +65,14 @@ async function reserve(tx: InventoryTx, writeTogether: WriteTogether, event: Ord
   ];
 }
 
-async function release(tx: InventoryTx, writeTogether: WriteTogether, event: OrderCancelled, now: Date): Promise<AnyEventDraft[]> {
+async function release(tx: InventoryTx, event: OrderCancelled, now: Date): Promise<AnyEventDraft[]> {
   const { orderId } = event;
   await lockOrder(tx, orderId);
   await markCancelled(tx, orderId, now);
   const reservation = await findReservationForUpdate(tx, orderId);
   if (reservation?.status !== 'RESERVED') return [];
-  await writeTogether([...adjustStockQueries(tx, reservation.lines, 1, now), markReleasedQuery(tx, orderId, now)]);
+  await adjustStock(tx, reservation.lines, 1, now);
+  await markReleased(tx, orderId, now);
   return [
     {
       type: 'inventory.released',

@@ -37,25 +37,27 @@ export async function findOrderByIdempotencyKey(tx: OrderTx, key: string): Promi
   return (await tx.select().from(orders).where(eq(orders.idempotencyKey, key)))[0];
 }
 
-// The updates below are returned unrun (drizzle query builders): await one to run it, or hand
-// several to the runner's `writeTogether` to send them in one round trip.
-
-export function recordAmountQuery(tx: OrderTx, id: string, amountCents: number, currency: string, at: Date) {
-  return tx.update(orders).set({ amountCents, currency, updatedAt: at }).where(eq(orders.id, id));
+export async function recordAmount(tx: OrderTx, id: string, amountCents: number, currency: string, at: Date): Promise<void> {
+  await tx.update(orders).set({ amountCents, currency, updatedAt: at }).where(eq(orders.id, id));
 }
 
-export function markConfirmedQuery(tx: OrderTx, id: string, confirmed: { trackingNumber: string; amountCents: number; currency: string }, at: Date) {
+export async function markConfirmed(
+  tx: OrderTx,
+  id: string,
+  confirmed: { trackingNumber: string; amountCents: number; currency: string },
+  at: Date,
+): Promise<void> {
   const { trackingNumber, amountCents, currency } = confirmed;
-  return tx.update(orders).set({ status: 'CONFIRMED', trackingNumber, amountCents, currency, updatedAt: at }).where(eq(orders.id, id));
+  await tx.update(orders).set({ status: 'CONFIRMED', trackingNumber, amountCents, currency, updatedAt: at }).where(eq(orders.id, id));
 }
 
 /** A shipment scheduled before the amount was known: kept until inventory.reserved confirms the order. */
-export function recordTrackingQuery(tx: OrderTx, id: string, trackingNumber: string, at: Date) {
-  return tx.update(orders).set({ trackingNumber, updatedAt: at }).where(eq(orders.id, id));
+export async function recordTracking(tx: OrderTx, id: string, trackingNumber: string, at: Date): Promise<void> {
+  await tx.update(orders).set({ trackingNumber, updatedAt: at }).where(eq(orders.id, id));
 }
 
-export function markCancelledQuery(tx: OrderTx, id: string, reason: CancellationReason, at: Date) {
-  return tx.update(orders).set({ status: 'CANCELLED', cancellationReason: reason, updatedAt: at }).where(eq(orders.id, id));
+export async function markCancelled(tx: OrderTx, id: string, reason: CancellationReason, at: Date): Promise<void> {
+  await tx.update(orders).set({ status: 'CANCELLED', cancellationReason: reason, updatedAt: at }).where(eq(orders.id, id));
 }
 
 /** Records one fact of the order's timeline; a second record of the same fact is a no-op. */

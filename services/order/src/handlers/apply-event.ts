@@ -4,12 +4,12 @@ import { PermanentError, type HandlerContext } from '@orderflow/messaging';
 import { isPgError } from '@orderflow/service-kit';
 import {
   findOrderForUpdate,
-  markCancelledQuery,
-  markConfirmedQuery,
-  recordAmountQuery,
+  markCancelled,
+  markConfirmed,
+  recordAmount,
   recordTimeline,
   recordTimelineQuery,
-  recordTrackingQuery,
+  recordTracking,
   type Order,
   type OrderTx,
 } from '../db/repository.js';
@@ -29,11 +29,8 @@ import { decideOrder, orderInputOf, timelineFact, type OrderDecision } from '../
  * ignored; a `shipment.scheduled` that overtook `inventory.reserved` leaves its tracking number on
  * the order, and the `inventory.reserved` that follows confirms it.
  */
-export async function applyEvent(
-  event: DomainEvent,
-  ctx: Pick<HandlerContext<OrderSchema>, 'tx' | 'now' | 'log' | 'writeTogether'>,
-): Promise<AnyEventDraft[]> {
-  const { tx, now, log, writeTogether } = ctx;
+export async function applyEvent(event: DomainEvent, ctx: Pick<HandlerContext<OrderSchema>, 'tx' | 'now' | 'log'>): Promise<AnyEventDraft[]> {
+  const { tx, now, log } = ctx;
   const input = orderInputOf(event);
   if (input === null) {
     // Timeline only (payment.authorized, notification.sent, the compensations): no decision, so
@@ -53,17 +50,17 @@ export async function applyEvent(
   if (!order) throw new PermanentError(`${event.type} ${event.id}: unknown order ${event.orderId}`);
 
   const decision: OrderDecision = decideOrder(order, input);
-  // The timeline entry and the state change go to Postgres together, in one round trip.
-  const timeline = recordTimelineQuery(tx, timelineEntry(event));
+  await recordTimeline(tx, timelineEntry(event));
 
   switch (decision.kind) {
     case 'record-amount':
-      await writeTogether([timeline, recordAmountQuery(tx, order.id, decision.amountCents, decision.currency, now)]);
+      await recordAmount(tx, order.id, decision.amountCents, decision.currency, now);
       return [];
     case 'record-tracking':
-      await writeTogether([timeline, recordTrackingQuery(tx, order.id, decision.trackingNumber, now)]);
+      await recordTracking(tx, order.id, decision.trackingNumber, now);
       return [];
     case 'confirm': {
+      await markConfirmed(tx, order.id, decision, now);
       const draft: AnyEventDraft = {
         id: randomUUID(),
         type: 'order.confirmed',
@@ -76,17 +73,17 @@ export async function applyEvent(
           trackingNumber: decision.trackingNumber,
         },
       };
-      await writeTogether([timeline, markConfirmedQuery(tx, order.id, decision, now), recordEmittedQuery(tx, draft, now)]);
+      await recordEmitted(tx, draft, now);
       return [draft];
     }
     case 'cancel': {
+      await markCancelled(tx, order.id, decision.reason, now);
       const draft = cancelledDraft(order, decision.reason);
-      await writeTogether([timeline, markCancelledQuery(tx, order.id, decision.reason, now), recordEmittedQuery(tx, draft, now)]);
+      await recordEmitted(tx, draft, now);
       return [draft];
     }
     case 'ignore':
     case 'refuse':
-      await writeTogether([timeline]);
       log.debug({ orderId: order.id, type: event.type, why: decision.why }, 'event ignored');
       return [];
     default: {
@@ -127,11 +124,6 @@ export function cancelledDraft(order: Pick<Order, 'id' | 'customerId' | 'custome
  * the envelope with the same instant.
  */
 export async function recordEmitted(tx: OrderTx, draft: AnyEventDraft, now: Date): Promise<void> {
-  await recordEmittedQuery(tx, draft, now);
-}
-
-/** The insert of `recordEmitted`, not yet run. */
-export function recordEmittedQuery(tx: OrderTx, draft: AnyEventDraft, now: Date) {
   if (draft.id === undefined) throw new Error('an emitted draft needs its id for the timeline');
-  return recordTimelineQuery(tx, { orderId: draft.orderId, fact: timelineFact(draft), type: draft.type, eventId: draft.id, occurredAt: now });
+  await recordTimeline(tx, { orderId: draft.orderId, fact: timelineFact(draft), type: draft.type, eventId: draft.id, occurredAt: now });
 }

@@ -1,6 +1,6 @@
 import { enqueue } from '@orderflow/messaging';
 import { ConflictError, NotFoundError, type ServiceDeps } from '@orderflow/service-kit';
-import { findOrderForUpdate, markCancelledQuery } from '../db/repository.js';
+import { findOrderForUpdate, markCancelled } from '../db/repository.js';
 import type { OrderSchema } from '../db/schema.js';
 import { decideOrder } from '../domain/order.js';
 import { cancelledDraft, recordEmitted } from '../handlers/apply-event.js';
@@ -26,7 +26,7 @@ export async function cancelOrder(
       throw new ConflictError(`order ${orderId} cannot be cancelled: ${'why' in decision ? decision.why : `order is ${order.status}`}`);
     }
     const now = deps.clock();
-    await markCancelledQuery(tx, order.id, decision.reason, now);
+    await markCancelled(tx, order.id, decision.reason, now);
     const draft = cancelledDraft(order, decision.reason);
     await enqueue(tx, [draft], { source: 'order', now, correlationId: order.correlationId });
     await recordEmitted(tx, draft, now);
