@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { ensureConsumer, ensureStreams } from '@orderflow/messaging';
+import { cpuSince, cpuSnapshot } from '../cpu.js';
 import { reservedEvent } from '../events.js';
+import { cpuPerOrder, type CpuPerOrder } from './stats.js';
 
 /** The events of one confirmed order, in order: the HTTP step publishes the first, each handler step the next. */
 export const FLOOR_STEPS = ['order.placed', 'inventory.reserved', 'payment.authorized', 'shipment.scheduled', 'order.confirmed', 'notification.sent'] as const;
@@ -20,6 +23,8 @@ export interface FloorResult {
   /** JetStream deliveries (each acked) per order. */
   readonly deliveriesPerOrder: number;
   readonly concurrency: number;
+  /** CPU per order of the floor's own process, nats-server and Postgres (where /proc is readable). */
+  readonly cpuPerOrder?: CpuPerOrder | undefined;
 }
 
 /**
@@ -95,6 +100,7 @@ export async function rawFloor(options: {
   try {
     // Warm the pool and the connection before timing.
     await Promise.all(Array.from({ length: Math.min(concurrency, 32) }, () => pool.query('select 1')));
+    const cpu0 = cpuSnapshot();
     const t0 = performance.now();
     const deadline = t0 + options.seconds * 1000;
     let last = t0;
@@ -115,7 +121,13 @@ export async function rawFloor(options: {
       }),
     );
     const seconds = (Math.min(last, deadline) - t0) / 1000;
+    const cpu = cpuSince(cpu0);
+    const wall = (performance.now() - t0) / 1000;
+    const used: Record<string, number> = { floor: (cpu.nodePct / 100) * wall };
+    if (cpu.natsPct !== undefined) used['nats'] = (cpu.natsPct / 100) * wall;
+    if (cpu.postgresPct !== undefined) used['postgres'] = (cpu.postgresPct / 100) * wall;
     return {
+      cpuPerOrder: cpuPerOrder(used, orders, cpus().length),
       orders,
       seconds,
       ordersPerSecond: orders / seconds,

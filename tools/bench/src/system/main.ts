@@ -210,6 +210,10 @@ async function main(env: SystemBenchEnv): Promise<number> {
     }
     if (ratio !== undefined) out.push('', `Throughput vs raw floor: ${max.confirmedPerSecond} / ${floor!.ordersPerSecond.toFixed(1)} = ${(ratio * 100).toFixed(0)}%`);
     out.push('', '(CPU: machine = busy share of all cores; the others in % of one core)');
+    if (floor?.cpuPerOrder) {
+      const c = floor.cpuPerOrder;
+      out.push(`CPU per order, raw floor: ${Object.entries(c.byProcess).map(([k, ms]) => `${k} ${ms}`).join(', ')} = ${c.totalMs} ms`);
+    }
     for (const p of [max, half]) {
       const c = p.cpuPerOrder;
       if (!c) continue;
