@@ -13,7 +13,7 @@ import { formatProfile, summarize as summarizeProfile } from '../profile.js';
 import { readSystemBenchEnv, usage, type SystemBenchEnv } from './env.js';
 import { rawFloor, type FloorResult } from './floor.js';
 import { FinalEvents, runPhase, seedBenchProduct, type PhaseResult } from './load.js';
-import { procCpuSeconds, sampleServices, type ServiceUsage } from './memory.js';
+import { procCpuSeconds, procWriteCalls, sampleServices, type ServiceUsage } from './memory.js';
 import { SERVICES, startStack, targetStack, type RunningStack } from './stack.js';
 import { cpuPerOrder, histogramSvg, perSecond, summarize, type CpuPerOrder, type LatencySummary } from './stats.js';
 
@@ -36,6 +36,8 @@ interface PhaseReport {
   readonly cpu: CpuUsage;
   /** CPU per confirmed order by process (services started by the bench only). */
   readonly cpuPerOrder?: CpuPerOrder | undefined;
+  /** Write system calls per confirmed order, by service (services started by the bench only). */
+  readonly writesPerOrder?: Readonly<Record<string, number>> | undefined;
   /** Orders per second of sending, with their median and worst latency. */
   readonly perSecond: ReturnType<typeof perSecond>;
   readonly slowest: PhaseResult['slowest'];
@@ -43,9 +45,10 @@ interface PhaseReport {
 
 const LIMITS = { p99Ms: 500, rssMb: 200, floorRatio: 1 };
 
-function report(p: PhaseResult, cpu: CpuUsage, perOrder?: CpuPerOrder): PhaseReport {
+function report(p: PhaseResult, cpu: CpuUsage, perOrder?: CpuPerOrder, writesPerOrder?: Record<string, number>): PhaseReport {
   return {
     cpuPerOrder: perOrder,
+    writesPerOrder,
     name: p.name,
     mode: p.mode,
     level: p.mode === 'closed' ? `${p.level} in flight` : `${Math.round(p.level)} orders/s offered`,
@@ -143,7 +146,9 @@ async function main(env: SystemBenchEnv): Promise<number> {
       bar.start(Math.ceil(seconds), 0, { accepted: 0, confirmed: 0, errors: 0 });
       const cpu0 = cpuSnapshot();
       const servicesCpu = () => Object.fromEntries(SERVICES.map((s) => [s, stack!.pids[s] ? procCpuSeconds(stack!.pids[s]) : undefined]));
+      const servicesWrites = () => Object.fromEntries(SERVICES.map((s) => [s, stack!.pids[s] ? procWriteCalls(stack!.pids[s]) : undefined]));
       const svc0 = servicesCpu();
+      const io0 = servicesWrites();
       const result = await runPhase({
         name,
         orderUrl: stack!.urls.order,
@@ -155,6 +160,13 @@ async function main(env: SystemBenchEnv): Promise<number> {
       });
       const cpu = cpuSince(cpu0);
       const svc1 = servicesCpu();
+      const io1 = servicesWrites();
+      const writes: Record<string, number> = {};
+      for (const s of SERVICES) {
+        const a = io0[s];
+        const b = io1[s];
+        if (a !== undefined && b !== undefined && result.confirmedInWindow > 0) writes[s] = Math.round(((b - a) / result.confirmedInWindow) * 10) / 10;
+      }
       const wall = (performance.now() - cpu0.at) / 1000;
       const used: Record<string, number> = {};
       for (const s of SERVICES) if (svc0[s] !== undefined && svc1[s] !== undefined) used[s] = svc1[s] - svc0[s];
@@ -164,7 +176,7 @@ async function main(env: SystemBenchEnv): Promise<number> {
       samples.set(name, result.latenciesMs);
       bar.update(Math.ceil(seconds), { accepted: result.accepted, confirmed: result.confirmed, errors: result.errors });
       bar.stop();
-      return report(result, cpu, perOrder);
+      return report(result, cpu, perOrder, Object.keys(writes).length > 0 ? writes : undefined);
     };
 
     if (env.warmup > 0) await phase('warm-up', 'closed', env.concurrency, env.warmup);
@@ -219,6 +231,10 @@ async function main(env: SystemBenchEnv): Promise<number> {
       if (!c) continue;
       const parts = Object.entries(c.byProcess).map(([k, ms]) => `${k} ${ms}`);
       out.push(`CPU per confirmed order, ${p.name}: ${parts.join(', ')} = ${c.totalMs} ms; ${cpus().length} cores allow ≤ ${c.boundPerSecond} orders/s at that cost`);
+    }
+    if (max.writesPerOrder) {
+      const w = Object.entries(max.writesPerOrder);
+      out.push(`write syscalls per confirmed order, max rate (round trips and NATS flushes): ${w.map(([k, n]) => `${k} ${n}`).join(', ')} = ${Math.round(w.reduce((a, [, n]) => a + n, 0) * 10) / 10}`);
     }
     out.push('', 'service        peak RSS MB   CPU s');
     for (const s of services) out.push(`${s.name.padEnd(14)} ${String(s.peakRssMb).padStart(11)}   ${s.cpuSeconds ?? '-'}`);

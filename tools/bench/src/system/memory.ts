@@ -27,6 +27,20 @@ export function procCpuSeconds(pid: number): number | undefined {
   return stat === undefined ? undefined : stat.ticks / 100;
 }
 
+/**
+ * Write system calls a process has made (`syscw` of /proc/<pid>/io: socket and file writes).
+ * On these services nearly every one is a round trip's request or a NATS flush, so their count per
+ * order says how chatty the system is. Undefined without /proc or permission.
+ */
+export function procWriteCalls(pid: number): number | undefined {
+  try {
+    const m = /^syscw:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `process_resident_memory_bytes` from a Prometheus text page, in MB. */
 export function rssFromMetrics(text: string): number | undefined {
   const m = /^process_resident_memory_bytes(?:\{[^}]*\})?\s+([0-9.e+]+)/m.exec(text);
