@@ -157,12 +157,15 @@ const PULL_LOOPS = 4;
  * `commit`, each pair as one multi-statement query. Multi-statement queries take no parameters:
  * every value is inlined through escapeLiteral.
  */
-async function beginWithInbox(client: pg.PoolClient, consumer: string, ids: readonly string[]): Promise<{ event_id: string }[]> {
+/** The multi-row inbox insert of one transaction's events, values inlined; returns the fresh ids. */
+function inboxInsertText(client: pg.PoolClient, consumer: string, ids: readonly string[]): string {
   const c = client.escapeLiteral(consumer);
   const values = ids.map((id) => `(${c}, ${client.escapeLiteral(id)}::uuid)`).join(',');
-  const results = (await client.query(
-    `begin; insert into messaging_inbox (consumer, event_id) values ${values} on conflict do nothing returning event_id`,
-  )) as unknown as pg.QueryResult<{ event_id: string }>[];
+  return `insert into messaging_inbox (consumer, event_id) values ${values} on conflict do nothing returning event_id`;
+}
+
+async function beginWithInbox(client: pg.PoolClient, consumer: string, ids: readonly string[]): Promise<{ event_id: string }[]> {
+  const results = (await client.query(`begin; ${inboxInsertText(client, consumer, ids)}`)) as unknown as pg.QueryResult<{ event_id: string }>[];
   return results[1]!.rows;
 }
 
@@ -309,10 +312,8 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
-      const c = client.escapeLiteral(name);
       const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
-      const inbox = `insert into messaging_inbox (consumer, event_id) values ${ids.map((id) => `(${c}, ${client.escapeLiteral(id)}::uuid)`).join(',')} on conflict do nothing returning event_id`;
-      const text = ['begin', inbox, ...writes.map((w) => inlineQuery(client, w)), 'commit'].join(';\n');
+      const text = ['begin', inboxInsertText(client, name, ids), ...writes.map((w) => inlineQuery(client, w)), 'commit'].join(';\n');
       let results: pg.QueryResult<{ event_id: string }>[];
       try {
         results = (await client.query(text)) as unknown as pg.QueryResult<{ event_id: string }>[];
