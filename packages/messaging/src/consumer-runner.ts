@@ -152,12 +152,12 @@ interface Item {
 const PULL_LOOPS = 4;
 
 /**
- * Round trips are what a transaction costs most here (each one a socket write and a wake-up of
- * both processes), so the runner sends `begin` with the inbox insert, and the outbox insert with
+ * Every round trip is a socket write and a wake-up of two processes, so the runner sends
+ * `begin` with the inbox insert, and the outbox insert with
  * `commit`, each pair as one multi-statement query. Multi-statement queries take no parameters:
- * every value is inlined through escapeLiteral.
+ * every value is inlined through escapeLiteral. This is the multi-row inbox insert of one
+ * transaction's events, returning the ids not seen before.
  */
-/** The multi-row inbox insert of one transaction's events, values inlined; returns the fresh ids. */
 function inboxInsertText(client: pg.PoolClient, consumer: string, ids: readonly string[]): string {
   const c = client.escapeLiteral(consumer);
   const values = ids.map((id) => `(${c}, ${client.escapeLiteral(id)}::uuid)`).join(',');
