@@ -224,8 +224,10 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     for (const w of spaceWaiters.splice(0)) w();
   };
   // Local buffer bound: the pump stops taking from the iterator at this depth, so the client
-  // stops pulling and undelivered messages stay on the server for other replicas.
-  const highWater = Math.max(1, (mode === 'batch' ? batchSize : 1) * 2);
+  // stops pulling and undelivered messages stay on the server for other replicas. It is also
+  // each pull request's size, so it is never tiny: with one message per transaction, pull
+  // requests of two messages meant a new request (and subscription) for every other message.
+  const highWater = Math.max(16, (mode === 'batch' ? batchSize : 1) * 2);
 
   function signal(): void {
     const n = notify;

@@ -215,6 +215,22 @@ describe('consumer runner', () => {
     expect(dead[0]!.reason).toBe('permanent');
   });
 
+  it('keeps its pull requests open across messages when it runs one message per transaction', async () => {
+    const f = await fixture();
+    const stream = streamForType('order.placed', f.ns).name;
+    // Every pull request of the consumer is a publish to this subject.
+    let pulls = 0;
+    const sub = f.nc.subscribe(`$JS.API.CONSUMER.MSG.NEXT.${stream}.test-consumer`, { callback: () => void (pulls += 1) });
+    cleanups.push(async () => sub.unsubscribe());
+    const events = Array.from({ length: 60 }, () => sampleOrderPlaced());
+    for (const e of events) await publishRaw(f, subjectFor(e, f.ns), JSON.stringify(e));
+    await startRunner(f, recordingHandler('test-consumer'), { mode: 'single', fetchExpiresMs: 5000 });
+    await eventually(async () => (await f.effects()).length === 60, { timeoutMs: 15_000 });
+    // Four staggered requests to start with, then one per buffer-full; with two-message requests
+    // it took one per two messages (34 here).
+    expect(pulls).toBeLessThanOrEqual(15);
+  });
+
   it('dead-letters a poison message and an unknown version, with the error, and goes on', async () => {
     const f = await fixture();
     await startRunner(f, recordingHandler('test-consumer'));
