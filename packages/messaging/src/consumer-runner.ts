@@ -19,7 +19,7 @@ import { isInfrastructureError } from './infra-errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
 import { toOutboxRecords, withSeqs, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
-import { inlineQuery, outboxInsertText, type ParameterizedQuery } from './one-round-trip.js';
+import { inlineQuery, outboxInsertText, queryInOneRoundTrip, type ParameterizedQuery } from './one-round-trip.js';
 import { ensureConsumer } from './provision.js';
 import { childTraceparent } from './trace.js';
 
@@ -311,26 +311,11 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       if (w === undefined) return false;
       writes.push(...w);
     }
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    try {
-      const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
-      const text = ['begin', inboxInsertText(client, name, ids), ...writes.map((w) => inlineQuery(client, w)), 'commit'].join(';\n');
-      let results: pg.QueryResult<{ event_id: string }>[];
-      try {
-        results = (await client.query(text)) as unknown as pg.QueryResult<{ event_id: string }>[];
-      } catch (err) {
-        await client.query('rollback').catch((e: Error) => {
-          broken = e;
-        });
-        throw err;
-      }
-      const fresh = new Set(results[1]!.rows.map((r) => r.event_id));
-      for (const item of items) item.outcome = fresh.delete(item.event.id.toLowerCase()) ? 'processed' : 'duplicate';
-      return true;
-    } finally {
-      client.release(broken);
-    }
+    const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
+    const results = await queryInOneRoundTrip(pool, (client) => [inboxInsertText(client, name, ids), ...writes.map((w) => inlineQuery(client, w))]);
+    const fresh = new Set((results[1]!.rows as { event_id: string }[]).map((r) => r.event_id));
+    for (const item of items) item.outcome = fresh.delete(item.event.id.toLowerCase()) ? 'processed' : 'duplicate';
+    return true;
   }
 
   function ackAll(items: readonly Item[], started: number): void {
@@ -402,7 +387,6 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
         }
       } catch (err) {
         // Rolled back; run the batch through the handler, which settles each message as usual.
-        for (const item of items) delete item.outcome;
         logger.debug({ err, size: items.length }, `${name}: write-only batch failed; running it through the handler`);
       }
     }

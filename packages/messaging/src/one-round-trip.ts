@@ -47,38 +47,45 @@ export function outboxInsertText(client: Pick<pg.ClientBase, 'escapeLiteral'>, r
 }
 
 /**
- * One transaction in one round trip: `begin`, the statements, the outbox rows of `records`,
- * `commit`, sent as a single multi-statement query (so every value is inlined). For writes that
- * need no answer from the database before the commit, such as inserting a new aggregate and its
- * events. Returns the committed outbox rows, for `relay.publishCommitted`.
- *
- * If a statement fails, Postgres skips the rest and the transaction is rolled back here; the
- * error is the failing statement's (e.g. a unique violation, with its `constraint`).
+ * `begin`, the statements `build` returns for the connection it gets, and `commit`, sent as one
+ * multi-statement query: one transaction in one round trip. Returns each statement's result
+ * (`begin`'s first). If a statement fails, Postgres skips the rest; the transaction is rolled
+ * back here and the failing statement's error (e.g. a unique violation, with its `constraint`)
+ * is thrown.
  */
-export async function commitInOneRoundTrip(
-  pool: pg.Pool,
-  statements: readonly ParameterizedQuery[],
-  records: readonly OutboxRecord[],
-): Promise<CommittedOutboxRow[]> {
+export async function queryInOneRoundTrip(pool: pg.Pool, build: (client: pg.PoolClient) => readonly string[]): Promise<pg.QueryResult[]> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    const parts = ['begin', ...statements.map((s) => inlineQuery(client, s))];
-    if (records.length > 0) parts.push(outboxInsertText(client, records));
-    parts.push('commit');
-    let results: pg.QueryResult[];
+    const text = ['begin', ...build(client), 'commit'].join(';\n');
     try {
-      results = (await client.query(parts.join(';\n'))) as unknown as pg.QueryResult[];
+      return (await client.query(text)) as unknown as pg.QueryResult[];
     } catch (err) {
       await client.query('rollback').catch((e: Error) => {
         broken = e;
       });
       throw err;
     }
-    if (records.length === 0) return [];
-    const inserted = results[statements.length + 1]!.rows as { seq: string; id: string }[];
-    return withSeqs(records, inserted);
   } finally {
     client.release(broken);
   }
+}
+
+/**
+ * One transaction in one round trip (`queryInOneRoundTrip`): the statements, then the outbox
+ * rows of `records`, values inlined. For writes that need no answer from the database before the
+ * commit, such as inserting a new aggregate and its events. Returns the committed outbox rows,
+ * for `relay.publishCommitted`.
+ */
+export async function commitInOneRoundTrip(
+  pool: pg.Pool,
+  statements: readonly ParameterizedQuery[],
+  records: readonly OutboxRecord[],
+): Promise<CommittedOutboxRow[]> {
+  const results = await queryInOneRoundTrip(pool, (client) => [
+    ...statements.map((s) => inlineQuery(client, s)),
+    ...(records.length > 0 ? [outboxInsertText(client, records)] : []),
+  ]);
+  if (records.length === 0) return [];
+  return withSeqs(records, results[statements.length + 1]!.rows as { seq: string; id: string }[]);
 }

@@ -157,6 +157,23 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
   }
 
+  /** Publishes every row at once (many PubAcks in flight); returns the seqs that were and were not acknowledged. */
+  async function publishAll(rows: readonly (ClaimedRow | CommittedOutboxRow)[]): Promise<{ ok: string[]; failed: string[]; firstError: unknown }> {
+    const results = await Promise.allSettled(rows.map(publishRow));
+    const ok: string[] = [];
+    const failed: string[] = [];
+    let firstError: unknown;
+    results.forEach((r, i) => {
+      const seq = rows[i]!.seq;
+      if (r.status === 'fulfilled') ok.push(seq);
+      else {
+        failed.push(seq);
+        firstError ??= r.reason;
+      }
+    });
+    return { ok, failed, firstError };
+  }
+
   // --- fast path: rows handed over by their writers right after commit --------------------
   const inFlight = new Set<Promise<void>>();
   let toMark: string[] = [];
@@ -182,19 +199,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   function publishCommitted(rows: readonly CommittedOutboxRow[]): void {
     if (rows.length === 0) return;
     const p = (async () => {
-      const results = await Promise.allSettled(rows.map(publishRow));
-      let failed = 0;
-      let firstError: unknown;
-      results.forEach((r, i) => {
-        if (r.status === 'fulfilled') toMark.push(rows[i]!.seq);
-        else {
-          failed += 1;
-          firstError ??= r.reason;
-        }
-      });
-      if (failed > 0) {
-        metrics.relayFailed(failed);
-        logger.warn({ err: firstError, failed }, 'outbox relay: publishing committed rows failed; they stay for the next pass');
+      const { ok, failed, firstError } = await publishAll(rows);
+      toMark.push(...ok);
+      if (failed.length > 0) {
+        metrics.relayFailed(failed.length);
+        logger.warn({ err: firstError, failed: failed.length }, 'outbox relay: publishing committed rows failed; they stay for the next pass');
       }
       marking ??= markLoop().finally(() => {
         marking = undefined;
@@ -217,18 +226,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         metrics.outboxBacklog(0);
         return 0;
       }
-      const results = await Promise.allSettled(rows.map(publishRow));
-      const ok: string[] = [];
-      const failed: string[] = [];
-      let firstError: unknown;
-      results.forEach((r, i) => {
-        const seq = rows[i]!.seq;
-        if (r.status === 'fulfilled') ok.push(seq);
-        else {
-          failed.push(seq);
-          firstError ??= r.reason;
-        }
-      });
+      const { ok, failed, firstError } = await publishAll(rows);
       await options.faults?.beforeMark?.();
       if (ok.length > 0) await client.query({ ...MARK, values: [ok] });
       if (failed.length > 0) {

@@ -24,14 +24,14 @@ export const baseEnvSchema = z.object({
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   DATABASE_URL: postgresUrlSchema,
   /**
-   * Prefix for stream and durable consumer names, so several stacks (or test runs) share one
-   * NATS server without seeing each other's messages. Empty in production.
-   */
-  /**
    * How long a consumer waits for more messages to join a transaction (batching under load; see
    * the consumer runner's `lingerMs`). 0 turns it off.
    */
   CONSUMER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(0),
+  /**
+   * Prefix for stream and durable consumer names, so several stacks (or test runs) share one
+   * NATS server without seeing each other's messages. Empty in production.
+   */
   NATS_NAMESPACE: z
     .string()
     .regex(/^[A-Za-z0-9_-]*$/, 'only letters, digits, _ and - (it becomes part of stream names)')

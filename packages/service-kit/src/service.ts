@@ -182,12 +182,7 @@ export async function startService<TSchema extends Record<string, unknown>>(
       return result;
     },
     async commitAtOnce(statements, records) {
-      const rows = await commitInOneRoundTrip(
-        pool,
-        statements.map((s) => s.toSQL()),
-        records,
-      );
-      relay.publishCommitted(rows);
+      relay.publishCommitted(await commitInOneRoundTrip(pool, statements.map((s) => s.toSQL()), records));
     },
     pool,
     nc,
@@ -210,7 +205,7 @@ export async function startService<TSchema extends Record<string, unknown>>(
       namespace,
       handler: spec.handler,
       types: spec.types,
-      writeOnly: spec.writeOnly && ((event: DomainEvent, now: Date) => spec.writeOnly?.(event, now)?.map((q) => q.toSQL())),
+      writeOnly: writeOnlyQueries(spec.writeOnly),
       lingerMs: env.CONSUMER_LINGER_MS,
       onCommitted: (rows) => relay.publishCommitted(rows),
       batchSize: spec.batchSize,
@@ -249,4 +244,11 @@ export async function startService<TSchema extends Record<string, unknown>>(
   if (options.handleSignals) onShutdown([{ name: 'service', run: stop }], { logger });
   logger.info({ port, namespace: namespace ?? '' }, `${definition.name} service ready`);
   return { url: `http://127.0.0.1:${port}`, port, deps, app, stop };
+}
+
+/** A spec's `writeOnly` (drizzle query builders) as the runner takes it (rendered SQL and values). */
+function writeOnlyQueries(
+  writeOnly: ConsumerSpec<Record<string, unknown>>['writeOnly'],
+): ((event: DomainEvent, now: Date) => ParameterizedQuery[] | undefined) | undefined {
+  return writeOnly && ((event, now) => writeOnly(event, now)?.map((q) => q.toSQL()));
 }

@@ -7,8 +7,9 @@ import { applyEvent } from './apply-event.js';
 export const SHIPPING_EVENTS = ['shipment.scheduled', 'shipment.failed', 'shipment.cancelled'] as const satisfies readonly EventType[];
 
 /**
- * `order-shipping-events`: shipment.scheduled confirms a PENDING order (order.confirmed; retried
- * while inventory.reserved has not been applied yet, since the amount comes from it);
+ * `order-shipping-events`: shipment.scheduled confirms a PENDING order (order.confirmed; if
+ * inventory.reserved, which brings the amount, has not been applied yet, the tracking number waits
+ * on the order and inventory.reserved confirms it);
  * shipment.failed cancels it (SHIPPING_UNAVAILABLE); shipment.cancelled only goes on the timeline.
  * A shipment.scheduled for an order already cancelled changes nothing: shipping's own tombstone
  * cancels the shipment when it sees order.cancelled.

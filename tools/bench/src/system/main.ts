@@ -145,10 +145,11 @@ async function main(env: SystemBenchEnv): Promise<number> {
       );
       bar.start(Math.ceil(seconds), 0, { accepted: 0, confirmed: 0, errors: 0 });
       const cpu0 = cpuSnapshot();
-      const servicesCpu = () => Object.fromEntries(SERVICES.map((s) => [s, stack!.pids[s] ? procCpuSeconds(stack!.pids[s]) : undefined]));
-      const servicesWrites = () => Object.fromEntries(SERVICES.map((s) => [s, stack!.pids[s] ? procWriteCalls(stack!.pids[s]) : undefined]));
-      const svc0 = servicesCpu();
-      const io0 = servicesWrites();
+      // One /proc reading per service (undefined for a --target stack, whose pids are unknown).
+      const perService = (read: (pid: number) => number | undefined) =>
+        Object.fromEntries(SERVICES.map((s) => [s, stack!.pids[s] ? read(stack!.pids[s]) : undefined]));
+      const svc0 = perService(procCpuSeconds);
+      const io0 = perService(procWriteCalls);
       const result = await runPhase({
         name,
         orderUrl: stack!.urls.order,
@@ -159,8 +160,8 @@ async function main(env: SystemBenchEnv): Promise<number> {
         onTick: (c, s) => bar.update(Math.min(Math.ceil(seconds), Math.floor(s)), { accepted: c.accepted, confirmed: c.confirmed, errors: c.errors }),
       });
       const cpu = cpuSince(cpu0);
-      const svc1 = servicesCpu();
-      const io1 = servicesWrites();
+      const svc1 = perService(procCpuSeconds);
+      const io1 = perService(procWriteCalls);
       const writes: Record<string, number> = {};
       for (const s of SERVICES) {
         const a = io0[s];
