@@ -21,6 +21,7 @@ import { noopMetrics, type MessagingMetrics } from './metrics.js';
 import { toOutboxRecords, withSeqs, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
 import { inlineQuery, outboxInsertText, queryInOneRoundTrip, type ParameterizedQuery } from './one-round-trip.js';
 import { ensureConsumer } from './provision.js';
+import { withTransactionClient } from './transaction-client.js';
 import { childTraceparent } from './trace.js';
 
 /** What a handler gets besides the event. */
@@ -249,52 +250,47 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
 
   /** `state.current` is the item whose handler was running when the transaction failed, if any. */
   async function runTransaction(items: readonly Item[], state: { current?: Item } = {}): Promise<void> {
-    const client = await pool.connect();
-    let broken: Error | undefined;
     try {
-      const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
-      const fresh = new Set((await beginWithInbox(client, name, ids)).map((r) => r.event_id));
-      const tx = drizzle({ client, schema: options.schema ?? ({} as TSchema) });
-      const records: OutboxRecord[] = [];
-      for (const item of items) {
-        const id = item.event.id.toLowerCase();
-        // Not fresh: handled by an earlier delivery (or earlier in this batch). Skip, then ack.
-        if (!fresh.delete(id)) {
-          item.outcome = 'duplicate';
-          continue;
-        }
-        const { event, msg } = item;
-        const now = clock();
-        const ctx = {
-          correlationId: event.correlationId,
-          causationId: event.id,
-          eventId: event.id,
-          traceparent: childTraceparent(msg.headers?.get('traceparent') || undefined),
-        };
-        state.current = item;
-        await runWithContext(ctx, async () => {
-          const drafts = await handler(event, {
-            tx,
-            now,
-            log: logger,
-            deliveryCount: msg.info.deliveryCount,
-            working: () => msg.working(),
+      await withTransactionClient(pool, async (client) => {
+        const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
+        const fresh = new Set((await beginWithInbox(client, name, ids)).map((r) => r.event_id));
+        const tx = drizzle({ client, schema: options.schema ?? ({} as TSchema) });
+        const records: OutboxRecord[] = [];
+        for (const item of items) {
+          const id = item.event.id.toLowerCase();
+          // Not fresh: handled by an earlier delivery (or earlier in this batch). Skip, then ack.
+          if (!fresh.delete(id)) {
+            item.outcome = 'duplicate';
+            continue;
+          }
+          const { event, msg } = item;
+          const now = clock();
+          const ctx = {
+            correlationId: event.correlationId,
+            causationId: event.id,
+            eventId: event.id,
+            traceparent: childTraceparent(msg.headers?.get('traceparent') || undefined),
+          };
+          state.current = item;
+          await runWithContext(ctx, async () => {
+            const drafts = await handler(event, {
+              tx,
+              now,
+              log: logger,
+              deliveryCount: msg.info.deliveryCount,
+              working: () => msg.working(),
+            });
+            if (drafts.length > 0) records.push(...toOutboxRecords(drafts, { source, now }).records);
           });
-          if (drafts.length > 0) records.push(...toOutboxRecords(drafts, { source, now }).records);
-        });
-        state.current = undefined;
-        item.outcome = 'processed';
-      }
-      const outboxRows = await commitWithOutbox(client, records);
-      if (outboxRows.length > 0) options.onCommitted?.(withSeqs(records, outboxRows));
-    } catch (err) {
-      await client.query('rollback').catch((e: Error) => {
-        broken = e;
+          state.current = undefined;
+          item.outcome = 'processed';
+        }
+        const outboxRows = await commitWithOutbox(client, records);
+        if (outboxRows.length > 0) options.onCommitted?.(withSeqs(records, outboxRows));
       });
+    } catch (err) {
       for (const item of items) delete item.outcome;
       throw err;
-    } finally {
-      client.release(broken);
     }
   }
 

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { withSeqs, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
+import { withTransactionClient } from './transaction-client.js';
 
 /** A statement with `$n` placeholders and their values: what drizzle's `.toSQL()` returns. */
 export interface ParameterizedQuery {
@@ -54,21 +55,10 @@ export function outboxInsertText(client: Pick<pg.ClientBase, 'escapeLiteral'>, r
  * is thrown.
  */
 export async function queryInOneRoundTrip(pool: pg.Pool, build: (client: pg.PoolClient) => readonly string[]): Promise<pg.QueryResult[]> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    const text = ['begin', ...build(client), 'commit'].join(';\n');
-    try {
-      return (await client.query(text)) as unknown as pg.QueryResult[];
-    } catch (err) {
-      await client.query('rollback').catch((e: Error) => {
-        broken = e;
-      });
-      throw err;
-    }
-  } finally {
-    client.release(broken);
-  }
+  return withTransactionClient(
+    pool,
+    async (client) => (await client.query(['begin', ...build(client), 'commit'].join(';\n'))) as unknown as pg.QueryResult[],
+  );
 }
 
 /**

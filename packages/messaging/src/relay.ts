@@ -4,6 +4,7 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import { silentLogger, type Logger } from './logger.js';
 import type { CommittedOutboxRow } from './outbox.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
+import { withTransactionClient } from './transaction-client.js';
 
 /** Options of the outbox relay. */
 export interface OutboxRelayOptions {
@@ -216,9 +217,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   async function runOnce(graceMs = 0): Promise<number> {
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    try {
+    // If the connection breaks, the locks are gone with it; rows marked in this pass may be
+    // published again by the next pass, which JetStream de-duplicates by Nats-Msg-Id.
+    return withTransactionClient(pool, async (client) => {
       await client.query('begin');
       const { rows } = await client.query<ClaimedRow>({ ...CLAIM, values: [batchSize, graceMs] });
       if (rows.length === 0) {
@@ -243,16 +244,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         throw new Error(`relay: ${failed.length} of ${rows.length} publishes failed`, { cause: firstError });
       }
       return rows.length;
-    } catch (err) {
-      // If the connection broke, the locks are gone with it; rows marked in this pass may be
-      // published again by the next pass, which JetStream de-duplicates by Nats-Msg-Id.
-      await client.query('rollback').catch((e: Error) => {
-        broken = e;
-      });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   async function prune(): Promise<{ outbox: number; inbox: number }> {
