@@ -10,9 +10,9 @@ export interface SystemBenchEnv {
   readonly concurrency: number;
   /** An offered rate (orders/s) instead of half the measured maximum for the latency phase. */
   readonly rate: number | undefined;
-  /** Run the raw floor (default) — `--no-floor` skips it. */
+  /** Run the raw floor and the batched floor (default) — `--no-floor` skips both. */
   readonly floor: boolean;
-  /** Orders in flight in the raw floor (default: `concurrency`). */
+  /** Orders in flight in the raw and batched floors (default: `concurrency`). */
   readonly floorConcurrency: number;
   /** Bench a running stack: the order service's URL (the others on the next four ports). */
   readonly target: string | undefined;

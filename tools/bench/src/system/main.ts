@@ -102,22 +102,29 @@ async function main(env: SystemBenchEnv): Promise<number> {
 
     // 1. The raw floor, on the same servers, before the stack loads them.
     let floor: FloorResult | undefined;
+    let batchedFloor: FloorResult | undefined;
     if (env.floor) {
-      const bar = new cliProgress.SingleBar({ format: ' raw floor      [{bar}] {value}/{total} s | {orders} orders', hideCursor: true }, cliProgress.Presets.shades_classic);
-      bar.start(env.duration, 0, { orders: 0 });
-      const t0 = performance.now();
-      floor = await rawFloor({
-        natsUrl: infra.natsUrl,
-        databaseUrl: infra.adminDatabaseUrl,
-        namespace: `bench_floor_${process.pid}`,
-        concurrency: env.floorConcurrency,
-        seconds: env.duration,
-        onProgress: (orders) => {
-          if (orders % 50 === 0) bar.update(Math.min(env.duration, Math.floor((performance.now() - t0) / 1000)), { orders });
-        },
-      });
-      bar.update(env.duration, { orders: floor.orders });
-      bar.stop();
+      const runFloor = async (label: string, batched: boolean): Promise<FloorResult> => {
+        const bar = new cliProgress.SingleBar({ format: ` ${label.padEnd(14)} [{bar}] {value}/{total} s | {orders} orders`, hideCursor: true }, cliProgress.Presets.shades_classic);
+        bar.start(env.duration, 0, { orders: 0 });
+        const t0 = performance.now();
+        const result = await rawFloor({
+          natsUrl: infra.natsUrl,
+          databaseUrl: infra.adminDatabaseUrl,
+          namespace: `bench_floor_${process.pid}${batched ? '_b' : ''}`,
+          concurrency: env.floorConcurrency,
+          seconds: env.duration,
+          batched,
+          onProgress: (orders) => {
+            if (orders % 50 === 0) bar.update(Math.min(env.duration, Math.floor((performance.now() - t0) / 1000)), { orders });
+          },
+        });
+        bar.update(env.duration, { orders: result.orders });
+        bar.stop();
+        return result;
+      };
+      floor = await runFloor('raw floor', false);
+      batchedFloor = await runFloor('batched floor', true);
     }
 
     // 2. The stack.
@@ -214,6 +221,9 @@ async function main(env: SystemBenchEnv): Promise<number> {
     if (floor) {
       out.push('', `Raw floor: ${floor.ordersPerSecond.toFixed(1)} orders/s (${floor.orders} orders in ${floor.seconds.toFixed(1)} s, ${floor.concurrency} at once; per order ${floor.commitsPerOrder} Postgres commits + ${floor.publishesPerOrder} JetStream publishes, each awaited, + ${floor.deliveriesPerOrder} deliveries, each acked; one message at a time)`);
     }
+    if (batchedFloor) {
+      out.push(`Batched floor: ${batchedFloor.ordersPerSecond.toFixed(1)} orders/s (the same work per order, but each handler step commits, publishes and acks whatever arrived while its last batch was in flight: ${batchedFloor.meanBatch.toFixed(1)} messages per commit on average) — what batching could at best reach on these servers`);
+    }
     out.push('');
     out.push('phase          load                     accepted/s  confirmed/s   p50 ms   p90 ms   p99 ms   max ms  errors  unsettled  CPU: machine, postgres, nats, bench');
     for (const p of [max, half]) {
@@ -222,10 +232,15 @@ async function main(env: SystemBenchEnv): Promise<number> {
       );
     }
     if (ratio !== undefined) out.push('', `Throughput vs raw floor: ${max.confirmedPerSecond} / ${floor!.ordersPerSecond.toFixed(1)} = ${(ratio * 100).toFixed(0)}%`);
+    if (batchedFloor) out.push(`Throughput vs batched floor: ${max.confirmedPerSecond} / ${batchedFloor.ordersPerSecond.toFixed(1)} = ${((max.confirmedPerSecond / batchedFloor.ordersPerSecond) * 100).toFixed(0)}%`);
     out.push('', '(CPU: machine = busy share of all cores; the others in % of one core)');
     if (floor?.cpuPerOrder) {
       const c = floor.cpuPerOrder;
       out.push(`CPU per order, raw floor: ${Object.entries(c.byProcess).map(([k, ms]) => `${k} ${ms}`).join(', ')} = ${c.totalMs} ms`);
+    }
+    if (batchedFloor?.cpuPerOrder) {
+      const c = batchedFloor.cpuPerOrder;
+      out.push(`CPU per order, batched floor: ${Object.entries(c.byProcess).map(([k, ms]) => `${k} ${ms}`).join(', ')} = ${c.totalMs} ms`);
     }
     for (const p of [max, half]) {
       const c = p.cpuPerOrder;
@@ -276,6 +291,7 @@ async function main(env: SystemBenchEnv): Promise<number> {
           config: env,
           stackReadySeconds: env.target ? undefined : round1(stackReadyS),
           floor,
+          batchedFloor,
           phases: [max, half],
           ratio,
           services,
