@@ -51,6 +51,28 @@ export type EventHandler<TSchema extends Record<string, unknown> = Record<string
   ctx: HandlerContext<TSchema>,
 ) => Promise<readonly AnyEventDraft[]>;
 
+/** What a batch handler gets besides the events. */
+export interface BatchHandlerContext<TSchema extends Record<string, unknown> = Record<string, never>> {
+  /** Drizzle bound to the runner's open transaction, as `HandlerContext.tx`. */
+  readonly tx: NodePgDatabase<TSchema>;
+  /** The runner's clock, read once for the whole batch. */
+  readonly now: Date;
+  readonly log: Logger;
+}
+
+/**
+ * Set-based handling: every fresh event of one transaction at once, in delivery order, so a
+ * handler can read and write for all of them with a fixed number of statements instead of a few
+ * per event. It returns each event's drafts, in the same order. Its effect must equal running the
+ * single-event handler on each event in turn: when it throws, the transaction rolls back and the
+ * events run again one transaction each through the single-event handler, which then settles the
+ * one that fails (retry, `NotReadyError`, `PermanentError`).
+ */
+export type BatchEventHandler<TSchema extends Record<string, unknown> = Record<string, never>> = (
+  events: readonly DomainEvent[],
+  ctx: BatchHandlerContext<TSchema>,
+) => Promise<readonly (readonly AnyEventDraft[])[]>;
+
 export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> = Record<string, never>> {
   readonly nc: NatsConnection;
   readonly pool: pg.Pool;
@@ -65,6 +87,11 @@ export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> =
   readonly filterSubject: string;
   readonly namespace?: Namespace;
   readonly handler: EventHandler<TSchema>;
+  /**
+   * Batch mode: handles a transaction of two or more fresh events in one call (see
+   * `BatchEventHandler`); one event, and every event of a batch that failed, goes to `handler`.
+   */
+  readonly batchHandler?: BatchEventHandler<TSchema>;
   /**
    * The event types the handler acts on (default: every type of the stream). A message of another
    * type is acked at once, with no transaction and no inbox row: a stream carries every event of
@@ -248,42 +275,60 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     }
   }
 
+  /** The context a message's handling runs in: its events inherit its correlation, and it causes them. */
+  function contextOf({ event, msg }: Item) {
+    return {
+      correlationId: event.correlationId,
+      causationId: event.id,
+      eventId: event.id,
+      traceparent: childTraceparent(msg.headers?.get('traceparent') || undefined),
+    };
+  }
+
   /** `state.current` is the item whose handler was running when the transaction failed, if any. */
   async function runTransaction(items: readonly Item[], state: { current?: Item } = {}): Promise<void> {
     try {
       await withTransactionClient(pool, async (client) => {
         const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
-        const fresh = new Set((await beginWithInbox(client, name, ids)).map((r) => r.event_id));
+        const freshIds = new Set((await beginWithInbox(client, name, ids)).map((r) => r.event_id));
         const tx = drizzle({ client, schema: options.schema ?? ({} as TSchema) });
         const records: OutboxRecord[] = [];
+        const fresh: Item[] = [];
         for (const item of items) {
-          const id = item.event.id.toLowerCase();
           // Not fresh: handled by an earlier delivery (or earlier in this batch). Skip, then ack.
-          if (!fresh.delete(id)) {
-            item.outcome = 'duplicate';
-            continue;
-          }
-          const { event, msg } = item;
+          if (freshIds.delete(item.event.id.toLowerCase())) fresh.push(item);
+          else item.outcome = 'duplicate';
+        }
+        if (options.batchHandler && fresh.length > 1) {
           const now = clock();
-          const ctx = {
-            correlationId: event.correlationId,
-            causationId: event.id,
-            eventId: event.id,
-            traceparent: childTraceparent(msg.headers?.get('traceparent') || undefined),
-          };
-          state.current = item;
-          await runWithContext(ctx, async () => {
-            const drafts = await handler(event, {
-              tx,
-              now,
-              log: logger,
-              deliveryCount: msg.info.deliveryCount,
-              working: () => msg.working(),
-            });
-            if (drafts.length > 0) records.push(...toOutboxRecords(drafts, { source, now }).records);
+          const results = await options.batchHandler(
+            fresh.map((i) => i.event),
+            { tx, now, log: logger },
+          );
+          if (results.length !== fresh.length) throw new Error(`${name}: batch handler returned ${results.length} results for ${fresh.length} events`);
+          fresh.forEach((item, k) => {
+            const drafts = results[k]!;
+            if (drafts.length > 0) runWithContext(contextOf(item), () => records.push(...toOutboxRecords(drafts, { source, now }).records));
+            item.outcome = 'processed';
           });
-          state.current = undefined;
-          item.outcome = 'processed';
+        } else {
+          for (const item of fresh) {
+            const { event, msg } = item;
+            const now = clock();
+            state.current = item;
+            await runWithContext(contextOf(item), async () => {
+              const drafts = await handler(event, {
+                tx,
+                now,
+                log: logger,
+                deliveryCount: msg.info.deliveryCount,
+                working: () => msg.working(),
+              });
+              if (drafts.length > 0) records.push(...toOutboxRecords(drafts, { source, now }).records);
+            });
+            state.current = undefined;
+            item.outcome = 'processed';
+          }
         }
         const outboxRows = await commitWithOutbox(client, records);
         if (outboxRows.length > 0) options.onCommitted?.(withSeqs(records, outboxRows));

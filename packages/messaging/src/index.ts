@@ -30,7 +30,7 @@ export type { CommittedOutboxRow, EnqueueOptions, OutboxRecord } from './outbox.
 export type { OutboxRelay, OutboxRelayOptions } from './relay.js';
 export type { ParameterizedQuery } from './one-round-trip.js';
 export type { StreamSettings, ConsumerDefinition } from './provision.js';
-export type { ConsumerRunner, ConsumerRunnerOptions, EventHandler, HandlerContext } from './consumer-runner.js';
+export type { BatchEventHandler, BatchHandlerContext, ConsumerRunner, ConsumerRunnerOptions, EventHandler, HandlerContext } from './consumer-runner.js';
 export type { RetryPolicy } from './backoff.js';
 export type { DeadLetter, DeadLetterReason } from './dead-letters.js';
 export type { EventPublisher } from './publisher.js';

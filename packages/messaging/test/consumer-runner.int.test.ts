@@ -215,6 +215,79 @@ describe('consumer runner', () => {
     expect(dead[0]!.reason).toBe('permanent');
   });
 
+  it('hands a batch its fresh events in one call, and stamps each one\'s drafts with its own correlation and causation', async () => {
+    const f = await fixture();
+    const events = Array.from({ length: 30 }, () => sampleOrderPlaced());
+    for (const e of events) await publishRaw(f, subjectFor(e, f.ns), JSON.stringify(e));
+    await publishRaw(f, subjectFor(events[3]!, f.ns), JSON.stringify(events[3])); // a second copy
+    const calls: number[] = [];
+    let single = 0;
+    await startRunner(
+      f,
+      async (event, { tx }) => {
+        single += 1;
+        await tx.execute(sql`insert into effects (event_id, consumer) values (${event.id}, 'single')`);
+        return [{ type: 'inventory.rejected', orderId: event.orderId, data: { reason: 'OUT_OF_STOCK', skus: ['SKU-1'] } }];
+      },
+      {
+        batchSize: 50,
+        batchHandler: async (batch, { tx }) => {
+          calls.push(batch.length);
+          // One statement for the whole batch.
+          await tx.execute(sql`insert into effects (event_id, consumer) select id, 'batch' from unnest(${sql.param(batch.map((e) => e.id))}::uuid[]) as id`);
+          return batch.map((event) => [{ type: 'inventory.rejected', orderId: event.orderId, data: { reason: 'OUT_OF_STOCK', skus: ['SKU-1'] } }]);
+        },
+      },
+    );
+    await eventually(async () => (await f.effects()).length === 30);
+    await new Promise((r) => setTimeout(r, 300));
+    const effects = await f.effects();
+    expect(new Set(effects.map((e) => e.event_id)).size).toBe(30); // the second copy changed nothing
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.reduce((a, n) => a + n, 0) + single).toBe(30);
+    expect(Math.max(...calls)).toBeGreaterThan(1);
+    const { rows } = await f.pool.query<{ order_id: string; correlation_id: string; causation_id: string }>(
+      `select payload::jsonb->>'orderId' as order_id, payload::jsonb->>'correlationId' as correlation_id, payload::jsonb->>'causationId' as causation_id from messaging_outbox`,
+    );
+    expect(rows).toHaveLength(30);
+    const byOrder = new Map(events.map((e) => [e.orderId, e]));
+    for (const row of rows) {
+      const cause = byOrder.get(row.order_id)!;
+      expect(row.correlation_id).toBe(cause.correlationId);
+      expect(row.causation_id).toBe(cause.id);
+    }
+  });
+
+  it('runs a batch whose batch handler throws one event at a time through the handler, which settles the bad one alone', async () => {
+    const f = await fixture();
+    const events = Array.from({ length: 20 }, () => sampleOrderPlaced());
+    const bad = events[7]!;
+    await createDirectPublisher(f.js, { namespace: f.ns }).publish(events);
+    let batchCalls = 0;
+    await startRunner(f, recordingHandler('test-consumer', async (e) => {
+      if (e.id === bad.id) throw new PermanentError('never');
+    }), {
+      batchSize: 50,
+      batchHandler: async (batch, { tx }) => {
+        batchCalls += 1;
+        await tx.execute(sql`insert into effects (event_id, consumer) select id, 'test-consumer' from unnest(${sql.param(batch.map((e) => e.id))}::uuid[]) as id`);
+        if (batch.some((e) => e.id === bad.id)) throw new Error('one of these cannot be handled');
+        return batch.map(() => []);
+      },
+    });
+    const dead = await eventually(async () => {
+      const list = await listDeadLetters(f.jsm, { namespace: f.ns });
+      return list.length === 1 ? list : undefined;
+    });
+    expect(dead[0]!.reason).toBe('permanent');
+    await eventually(async () => (await f.effects()).length === 19);
+    await new Promise((r) => setTimeout(r, 300));
+    const ids = (await f.effects()).map((r) => r.event_id);
+    expect(new Set(ids).size).toBe(19); // the rolled-back batch left nothing behind
+    expect(ids).not.toContain(bad.id);
+    expect(batchCalls).toBeGreaterThan(0);
+  });
+
   it('keeps its pull requests open across messages when it runs one message per transaction', async () => {
     const f = await fixture();
     const stream = streamForType('order.placed', f.ns).name;

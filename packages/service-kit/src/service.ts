@@ -16,6 +16,7 @@ import {
   ensureStreams,
   messagingMigrations,
   type ConsumerRunner,
+  type BatchEventHandler,
   type EventHandler,
   type OutboxRelay,
   type OutboxRecord,
@@ -70,6 +71,11 @@ export interface ConsumerSpec<TSchema extends Record<string, unknown>> {
   /** The publishing service whose stream (all its event types) this consumer reads. */
   readonly from: ServiceName;
   readonly handler: EventHandler<TSchema>;
+  /**
+   * Set-based handling of a transaction's fresh events, equal in effect to `handler` on each in
+   * turn (messaging `ConsumerRunnerOptions.batchHandler`).
+   */
+  readonly batchHandler?: BatchEventHandler<TSchema>;
   /** The event types `handler` acts on; the stream's other types are acked with no transaction. Default: all. */
   readonly types?: readonly EventType[];
   readonly batchSize?: number;
@@ -204,6 +210,7 @@ export async function startService<TSchema extends Record<string, unknown>>(
       filterSubject: streamOf(spec.from, namespace).subjects[0]!,
       namespace,
       handler: spec.handler,
+      batchHandler: spec.batchHandler,
       types: spec.types,
       writeOnly: writeOnlyQueries(spec.writeOnly),
       lingerMs: env.CONSUMER_LINGER_MS,

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServiceDefinition } from '@orderflow/service-kit';
 import { buildApp } from './app.js';
 import { schema, type OrderSchema } from './db/schema.js';
-import { timelineOnlyWrites } from './handlers/apply-event.js';
+import { applyEventsOf, timelineOnlyWrites } from './handlers/apply-event.js';
 import { INVENTORY_EVENTS, handleInventoryEvent } from './handlers/inventory-events.js';
 import { NOTIFICATION_EVENTS, handleNotificationEvent } from './handlers/notification-events.js';
 import { PAYMENT_EVENTS, handlePaymentEvent } from './handlers/payment-events.js';
@@ -18,11 +18,30 @@ export const orderService: ServiceDefinition<OrderSchema> = {
   schema,
   migrationsFolder: fileURLToPath(new URL('../drizzle', import.meta.url)),
   // Events that only go on the timeline (payment.authorized, notification.sent, the
-  // compensations) take the runner's write-only path: a batch of them is one round trip.
+  // compensations) take the runner's write-only path: a batch of them is one round trip. Any
+  // other batch goes to applyEvents at once: three statements per batch, not three per event.
   consumers: ({ db }) => [
-    { name: 'order-inventory-events', from: 'inventory', handler: handleInventoryEvent, writeOnly: timelineOnlyWrites(db, INVENTORY_EVENTS) },
-    { name: 'order-payment-events', from: 'payment', handler: handlePaymentEvent, writeOnly: timelineOnlyWrites(db, PAYMENT_EVENTS) },
-    { name: 'order-shipping-events', from: 'shipping', handler: handleShippingEvent, writeOnly: timelineOnlyWrites(db, SHIPPING_EVENTS) },
+    {
+      name: 'order-inventory-events',
+      from: 'inventory',
+      handler: handleInventoryEvent,
+      batchHandler: applyEventsOf(INVENTORY_EVENTS),
+      writeOnly: timelineOnlyWrites(db, INVENTORY_EVENTS),
+    },
+    {
+      name: 'order-payment-events',
+      from: 'payment',
+      handler: handlePaymentEvent,
+      batchHandler: applyEventsOf(PAYMENT_EVENTS),
+      writeOnly: timelineOnlyWrites(db, PAYMENT_EVENTS),
+    },
+    {
+      name: 'order-shipping-events',
+      from: 'shipping',
+      handler: handleShippingEvent,
+      batchHandler: applyEventsOf(SHIPPING_EVENTS),
+      writeOnly: timelineOnlyWrites(db, SHIPPING_EVENTS),
+    },
     {
       name: 'order-notification-events',
       from: 'notification',

@@ -478,6 +478,40 @@ describe('participant events', () => {
     }
   });
 
+  it('applies a burst of events a batch at a time as it would one by one: overtaking, repeated facts, a stranger among them', async () => {
+    const orders = await Promise.all(Array.from({ length: 12 }, () => place()));
+    const [rejected, repeated, ...confirming] = orders as [(typeof orders)[0], (typeof orders)[0], ...typeof orders];
+    const stranger = { orderId: randomUUID(), correlationId: 'corr-stranger-batch' };
+    // Each stream's events in one pipelined publish, so the consumers take them in batches.
+    await Promise.all([
+      publish(
+        ...confirming.map((o, k) => reply('inventory.reserved', o, { amountCents: 100 + k })),
+        reply('inventory.rejected', rejected, { reason: 'OUT_OF_STOCK' }),
+        reply('inventory.reserved', repeated, { amountCents: 7 }),
+        reply('inventory.reserved', repeated, { amountCents: 8 }), // the same fact under a new id: ignored
+        reply('inventory.reserved', stranger),
+      ),
+      publish(...[...confirming, repeated, rejected].map((o) => reply('shipment.scheduled', o, { trackingNumber: `T-${o.orderId.slice(0, 6)}` }))),
+    ]);
+    for (const [k, o] of confirming.entries()) {
+      const x = await until(o.orderId, (y) => y.status === 'CONFIRMED');
+      expect(x.amount).toBe(100 + k);
+    }
+    const r = await until(repeated.orderId, (y) => y.status === 'CONFIRMED');
+    expect(r.amount).toBe(7);
+    expect(r.timeline.map((t) => t.type).sort()).toEqual(['inventory.reserved', 'order.confirmed', 'order.placed', 'shipment.scheduled']);
+    const c = await until(rejected.orderId, (y) => y.status === 'CANCELLED');
+    expect(c.cancellationReason).toBe('OUT_OF_STOCK');
+    for (const o of [...confirming, repeated]) expect(await eventsFor('order.confirmed', o.orderId)).toHaveLength(1);
+    expect(await eventsFor('order.confirmed', rejected.orderId)).toHaveLength(0);
+    const jsm = await jetstreamManager(svc.testNc);
+    const letters = await eventually(async () => {
+      const all = await listDeadLetters(jsm, { namespace: svc.namespace, consumer: 'order-inventory-events' });
+      return all.length > 0 ? all : undefined;
+    });
+    expect(letters.map((l) => l.originalSubject)).toEqual([expect.stringContaining(stranger.orderId)]);
+  });
+
   it('dead-letters an event for an order it never placed', async () => {
     const stranger = { orderId: randomUUID(), correlationId: 'corr-stranger' };
     await publish(reply('payment.authorized', stranger));

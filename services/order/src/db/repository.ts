@@ -13,6 +13,8 @@ export type OrderTx = PgDatabase<NodePgQueryResultHKT, OrderSchema>;
 export type Order = typeof orders.$inferSelect;
 export type NewOrder = typeof orders.$inferInsert;
 export type TimelineEntry = { type: string; occurredAt: Date };
+/** One row of the timeline as recorded (the fact is the key per order). */
+export type TimelineRow = { orderId: string; fact: string; type: string; eventId: string; occurredAt: Date };
 
 /** The insert of a new order, not yet run (for `deps.commitAtOnce`). */
 export function insertOrderQuery(tx: OrderTx, row: NewOrder) {
@@ -33,27 +35,40 @@ export async function findOrderForUpdate(tx: OrderTx, id: string): Promise<Order
   return (await tx.select().from(orders).where(eq(orders.id, id)).for('no key update'))[0];
 }
 
+/**
+ * `findOrderForUpdate` for many orders at once, locked in id order: two transactions locking
+ * overlapping sets wait for each other instead of deadlocking. Missing ids are simply absent.
+ */
+export async function lockOrders(tx: OrderTx, ids: readonly string[]): Promise<Order[]> {
+  if (ids.length === 0) return [];
+  return tx
+    .select()
+    .from(orders)
+    .where(sql`${orders.id} = any(${sql.param([...ids])}::uuid[])`)
+    .orderBy(asc(orders.id))
+    .for('no key update');
+}
+
+/**
+ * Writes the decided state (status, reason, amount, currency, tracking number, updated_at) of
+ * orders the caller holds locked, all in one statement.
+ */
+export async function writeOrderStates(tx: OrderTx, rows: readonly Order[]): Promise<void> {
+  if (rows.length === 0) return;
+  const column = <T>(f: (o: Order) => T) => sql.param(rows.map(f));
+  await tx.execute(sql`
+    update ${orders} as o set
+      status = u.status, cancellation_reason = u.cancellation_reason, amount_cents = u.amount_cents,
+      currency = u.currency, tracking_number = u.tracking_number, updated_at = u.updated_at
+    from unnest(${column((o) => o.id)}::uuid[], ${column((o) => o.status)}::text[], ${column((o) => o.cancellationReason)}::text[],
+                ${column((o) => o.amountCents)}::int[], ${column((o) => o.currency)}::text[], ${column((o) => o.trackingNumber)}::text[],
+                ${column((o) => o.updatedAt.toISOString())}::timestamptz[])
+      as u(id, status, cancellation_reason, amount_cents, currency, tracking_number, updated_at)
+    where o.id = u.id`);
+}
+
 export async function findOrderByIdempotencyKey(tx: OrderTx, key: string): Promise<Order | undefined> {
   return (await tx.select().from(orders).where(eq(orders.idempotencyKey, key)))[0];
-}
-
-export async function recordAmount(tx: OrderTx, id: string, amountCents: number, currency: string, at: Date): Promise<void> {
-  await tx.update(orders).set({ amountCents, currency, updatedAt: at }).where(eq(orders.id, id));
-}
-
-export async function markConfirmed(
-  tx: OrderTx,
-  id: string,
-  confirmed: { trackingNumber: string; amountCents: number; currency: string },
-  at: Date,
-): Promise<void> {
-  const { trackingNumber, amountCents, currency } = confirmed;
-  await tx.update(orders).set({ status: 'CONFIRMED', trackingNumber, amountCents, currency, updatedAt: at }).where(eq(orders.id, id));
-}
-
-/** A shipment scheduled before the amount was known: kept until inventory.reserved confirms the order. */
-export async function recordTracking(tx: OrderTx, id: string, trackingNumber: string, at: Date): Promise<void> {
-  await tx.update(orders).set({ trackingNumber, updatedAt: at }).where(eq(orders.id, id));
 }
 
 export async function markCancelled(tx: OrderTx, id: string, reason: CancellationReason, at: Date): Promise<void> {
@@ -61,15 +76,23 @@ export async function markCancelled(tx: OrderTx, id: string, reason: Cancellatio
 }
 
 /** Records one fact of the order's timeline; a second record of the same fact is a no-op. */
-export async function recordTimeline(
-  tx: OrderTx,
-  entry: { orderId: string; fact: string; type: string; eventId: string; occurredAt: Date },
-): Promise<void> {
+export async function recordTimeline(tx: OrderTx, entry: TimelineRow): Promise<void> {
   await recordTimelineQuery(tx, entry);
 }
 
+/** Timeline entries, all in one statement, recorded in the order given; facts already there are no-ops. */
+export async function recordTimelineRows(tx: OrderTx, rows: readonly TimelineRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const column = <T>(f: (r: TimelineRow) => T) => sql.param(rows.map(f));
+  await tx.execute(sql`
+    insert into ${orderTimeline} (order_id, fact, type, event_id, occurred_at)
+    select * from unnest(${column((r) => r.orderId)}::uuid[], ${column((r) => r.fact)}::text[], ${column((r) => r.type)}::text[],
+                         ${column((r) => r.eventId)}::uuid[], ${column((r) => r.occurredAt.toISOString())}::timestamptz[])
+    on conflict do nothing`);
+}
+
 /** The timeline insert of `recordTimeline`, not yet run (for `deps.commitAtOnce`). */
-export function recordTimelineQuery(tx: OrderTx, entry: { orderId: string; fact: string; type: string; eventId: string; occurredAt: Date }) {
+export function recordTimelineQuery(tx: OrderTx, entry: TimelineRow) {
   return tx.insert(orderTimeline).values(entry).onConflictDoNothing();
 }
 

@@ -1,67 +1,129 @@
 import { randomUUID } from 'node:crypto';
-import type { AnyEventDraft, CancellationReason, DomainEvent } from '@orderflow/contracts';
-import { PermanentError, type HandlerContext } from '@orderflow/messaging';
+import type { AnyEventDraft, CancellationReason, DomainEvent, EventType } from '@orderflow/contracts';
+import { PermanentError, type BatchEventHandler, type HandlerContext } from '@orderflow/messaging';
 import { isPgError } from '@orderflow/service-kit';
 import {
-  findOrderForUpdate,
-  markCancelled,
-  markConfirmed,
-  recordAmount,
+  lockOrders,
   recordTimeline,
   recordTimelineQuery,
-  recordTracking,
+  recordTimelineRows,
+  writeOrderStates,
   type Order,
   type OrderTx,
+  type TimelineRow,
 } from '../db/repository.js';
 import type { OrderSchema } from '../db/schema.js';
 import { decideOrder, orderInputOf, timelineFact, type OrderDecision } from '../domain/order.js';
 
 /**
- * Applies one participant event to its order, in the runner's transaction:
+ * Applies participant events to their orders, in the runner's transaction, with three
+ * statements whatever their number (set-based: `ConsumerSpec.batchHandler`):
  *
- * 1. lock the order row (a concurrent customer cancel or another consumer's event waits);
- * 2. decide with the pure state machine;
- * 3. record the event on the timeline (once per fact, whatever the order's status), write the
- *    new state, and return `order.confirmed` / `order.cancelled` to be enqueued with it.
+ * 1. lock the orders the events decide on, in id order (a concurrent customer cancel or another
+ *    consumer's batch waits; a fixed order, so two batches cannot deadlock);
+ * 2. decide each event in turn with the pure state machine, on the order as the events before
+ *    it in the batch left it;
+ * 3. record every event on the timeline (once per fact, whatever the order's status) with the
+ *    events emitted, write the orders' new state, and return `order.confirmed` /
+ *    `order.cancelled` to be enqueued with it.
  *
  * Safe under redelivery and reordering: a duplicate of a fact finds the order already moved and
  * is ignored (its timeline insert is a no-op); an event for an order no longer PENDING is
  * ignored; a `shipment.scheduled` that overtook `inventory.reserved` leaves its tracking number on
- * the order, and the `inventory.reserved` that follows confirms it.
+ * the order, and the `inventory.reserved` that follows confirms it. Timeline-only events
+ * (payment.authorized, notification.sent, the compensations) take no lock and no read (see
+ * timelineOnlyWrites); the timeline's foreign key still refuses a foreign order.
  */
-export async function applyEvent(event: DomainEvent, ctx: Pick<HandlerContext<OrderSchema>, 'tx' | 'now' | 'log'>): Promise<AnyEventDraft[]> {
+export async function applyEvents(
+  events: readonly DomainEvent[],
+  ctx: Pick<HandlerContext<OrderSchema>, 'tx' | 'now' | 'log'>,
+): Promise<AnyEventDraft[][]> {
   const { tx, now, log } = ctx;
-  const input = orderInputOf(event);
-  if (input === null) {
-    // Timeline only (payment.authorized, notification.sent, the compensations): no decision, so
-    // no row lock and no read (see timelineOnlyWrites). The timeline's foreign key still refuses
-    // a foreign order.
-    try {
-      await recordTimeline(tx, timelineEntry(event));
-    } catch (err) {
-      if (isPgError(err, '23503')) throw new PermanentError(`${event.type} ${event.id}: unknown order ${event.orderId}`);
-      throw err;
+  const deciding = [...new Set(events.filter((e) => orderInputOf(e) !== null).map((e) => e.orderId))];
+  const current = new Map((await lockOrders(tx, deciding)).map((o) => [o.id, o]));
+  const changed = new Set<string>();
+  const timeline: TimelineRow[] = [];
+  const results = events.map((event) => {
+    timeline.push(timelineEntry(event));
+    const input = orderInputOf(event);
+    if (input === null) return [];
+    const order = current.get(event.orderId);
+    // Every order starts here (the row commits before order.placed is even published), so an
+    // event for an unknown order is not early: it is foreign. Park it in the dead letters.
+    if (!order) throw new PermanentError(`${event.type} ${event.id}: unknown order ${event.orderId}`);
+    const decision: OrderDecision = decideOrder(order, input);
+    const next = decided(order, decision, now);
+    if (next === order) {
+      if (decision.kind === 'ignore' || decision.kind === 'refuse') log.debug({ orderId: order.id, type: event.type, why: decision.why }, 'event ignored');
+      return [];
     }
-    return [];
+    current.set(order.id, next);
+    changed.add(order.id);
+    const draft = emitted(order, decision);
+    if (draft === undefined) return [];
+    timeline.push(emittedEntry(draft, now));
+    return [draft];
+  });
+  try {
+    await recordTimelineRows(tx, timeline);
+  } catch (err) {
+    if (isPgError(err, '23503')) {
+      const one = events.length === 1 ? events[0]! : undefined;
+      throw new PermanentError(one ? `${one.type} ${one.id}: unknown order ${one.orderId}` : `one of ${events.length} events names an unknown order`);
+    }
+    throw err;
   }
-  const order = await findOrderForUpdate(tx, event.orderId);
-  // Every order starts here (the row commits before order.placed is even published), so an
-  // event for an unknown order is not early: it is foreign. Park it in the dead letters.
-  if (!order) throw new PermanentError(`${event.type} ${event.id}: unknown order ${event.orderId}`);
+  await writeOrderStates(tx, [...changed].map((id) => current.get(id)!));
+  return results;
+}
 
-  const decision: OrderDecision = decideOrder(order, input);
-  await recordTimeline(tx, timelineEntry(event));
+/** `applyEvents` for one event: the consumers' single-event handler. */
+export async function applyEvent(event: DomainEvent, ctx: Pick<HandlerContext<OrderSchema>, 'tx' | 'now' | 'log'>): Promise<AnyEventDraft[]> {
+  return (await applyEvents([event], ctx))[0]!;
+}
 
+/**
+ * A consumer's batch handler: the events of `types` through `applyEvents`, all at once (others
+ * change nothing, as in the consumers' single-event handlers).
+ */
+export function applyEventsOf(types: readonly EventType[]): BatchEventHandler<OrderSchema> {
+  const handled = new Set<string>(types);
+  return async (events, ctx) => {
+    const mine = events.filter((e) => handled.has(e.type));
+    const results = await applyEvents(mine, ctx);
+    const drafts = new Map(mine.map((e, k) => [e, results[k]!]));
+    return events.map((e) => drafts.get(e) ?? []);
+  };
+}
+
+/** The order as a decision leaves it; the same object when the decision changes nothing. */
+function decided(order: Order, decision: OrderDecision, now: Date): Order {
   switch (decision.kind) {
     case 'record-amount':
-      await recordAmount(tx, order.id, decision.amountCents, decision.currency, now);
-      return [];
+      return { ...order, amountCents: decision.amountCents, currency: decision.currency, updatedAt: now };
     case 'record-tracking':
-      await recordTracking(tx, order.id, decision.trackingNumber, now);
-      return [];
+      return { ...order, trackingNumber: decision.trackingNumber, updatedAt: now };
     case 'confirm': {
-      await markConfirmed(tx, order.id, decision, now);
-      const draft: AnyEventDraft = {
+      const { trackingNumber, amountCents, currency } = decision;
+      return { ...order, status: 'CONFIRMED', trackingNumber, amountCents, currency, updatedAt: now };
+    }
+    case 'cancel':
+      return { ...order, status: 'CANCELLED', cancellationReason: decision.reason, updatedAt: now };
+    case 'ignore':
+    case 'refuse':
+      return order;
+    default: {
+      const never: never = decision;
+      throw new Error(`unhandled decision ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The event a decision emits, if any. */
+function emitted(order: Order, decision: OrderDecision): AnyEventDraft | undefined {
+  switch (decision.kind) {
+    case 'confirm':
+      return {
         id: randomUUID(),
         type: 'order.confirmed',
         orderId: order.id,
@@ -73,23 +135,10 @@ export async function applyEvent(event: DomainEvent, ctx: Pick<HandlerContext<Or
           trackingNumber: decision.trackingNumber,
         },
       };
-      await recordEmitted(tx, draft, now);
-      return [draft];
-    }
-    case 'cancel': {
-      await markCancelled(tx, order.id, decision.reason, now);
-      const draft = cancelledDraft(order, decision.reason);
-      await recordEmitted(tx, draft, now);
-      return [draft];
-    }
-    case 'ignore':
-    case 'refuse':
-      log.debug({ orderId: order.id, type: event.type, why: decision.why }, 'event ignored');
-      return [];
-    default: {
-      const never: never = decision;
-      throw new Error(`unhandled decision ${JSON.stringify(never)}`);
-    }
+    case 'cancel':
+      return cancelledDraft(order, decision.reason);
+    default:
+      return undefined;
   }
 }
 
@@ -105,7 +154,7 @@ export function timelineOnlyWrites(db: OrderTx, types: readonly DomainEvent['typ
   return (event: DomainEvent) => (handled.has(event.type) && orderInputOf(event) === null ? [recordTimelineQuery(db, timelineEntry(event))] : undefined);
 }
 
-function timelineEntry(event: DomainEvent) {
+function timelineEntry(event: DomainEvent): TimelineRow {
   return { orderId: event.orderId, fact: timelineFact(event), type: event.type, eventId: event.id, occurredAt: new Date(event.occurredAt) };
 }
 
@@ -124,6 +173,10 @@ export function cancelledDraft(order: Pick<Order, 'id' | 'customerId' | 'custome
  * the envelope with the same instant.
  */
 export async function recordEmitted(tx: OrderTx, draft: AnyEventDraft, now: Date): Promise<void> {
+  await recordTimeline(tx, emittedEntry(draft, now));
+}
+
+function emittedEntry(draft: AnyEventDraft, now: Date): TimelineRow {
   if (draft.id === undefined) throw new Error('an emitted draft needs its id for the timeline');
-  await recordTimeline(tx, { orderId: draft.orderId, fact: timelineFact(draft), type: draft.type, eventId: draft.id, occurredAt: now });
+  return { orderId: draft.orderId, fact: timelineFact(draft), type: draft.type, eventId: draft.id, occurredAt: now };
 }
