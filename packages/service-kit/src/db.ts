@@ -129,3 +129,14 @@ export function isPgError(err: unknown, code: string): boolean {
 export async function lockOrder(tx: SqlExecutor, orderId: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(7001, hashtext(${orderId}))`);
 }
+
+/**
+ * `lockOrder` for many orders at once, in one statement, taking the locks in a fixed (key)
+ * order so two transactions locking overlapping sets wait instead of deadlocking.
+ */
+export async function lockOrders(tx: SqlExecutor, orderIds: readonly string[]): Promise<void> {
+  if (orderIds.length === 0) return;
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(7001, k) from (select distinct hashtext(id) as k from unnest(${sql.param([...orderIds])}::text[]) as id order by k) as keys`,
+  );
+}

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { testInfra } from '@orderflow/testkit';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDb, createLogger, databaseUrlFor, ensureDatabase } from '../src/index.js';
+import { createDb, createLogger, databaseUrlFor, ensureDatabase, lockOrders } from '../src/index.js';
 
 const created: string[] = [];
 
@@ -70,6 +70,30 @@ describe('createDb', () => {
       const { rows } = await handle.pool.query<{ statement: string }>('select statement from pg_prepared_statements order by statement');
       expect(rows.map((r) => r.statement.replace(/\s+/g, ' ').trim())).toEqual(['select $1::int + 1 as n', 'select $1::text as s']);
       expect((await handle.db.execute(sql`select ${41}::int + 1 as n`)).rows).toEqual([{ n: 42 }]);
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
+describe('lockOrders', () => {
+  it("takes lockOrder's lock of every order in one statement, in a fixed order: overlapping sets never deadlock", async () => {
+    const handle = createDb(testInfra().adminDatabaseUrl, { max: 6 });
+    try {
+      const ids = Array.from({ length: 30 }, () => randomUUID());
+      // Transactions locking the same orders, half of them named in the opposite order.
+      const lockAll = (order: string[]) =>
+        handle.db.transaction(async (tx) => {
+          await lockOrders(tx, order);
+          await new Promise((r) => setTimeout(r, 10));
+        });
+      await Promise.all(Array.from({ length: 6 }, (_, k) => lockAll(k % 2 === 0 ? ids : [...ids].reverse())));
+      // The same lock as lockOrder's: while one transaction holds it, no other gets it.
+      await handle.db.transaction(async (tx) => {
+        await lockOrders(tx, [ids[0]!, ids[1]!, ids[0]!]);
+        const other = await handle.pool.query<{ got: boolean }>('select pg_try_advisory_xact_lock(7001, hashtext($1)) as got', [ids[1]]);
+        expect(other.rows[0]!.got).toBe(false);
+      });
     } finally {
       await handle.close();
     }

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServiceDefinition } from '@orderflow/service-kit';
 import { buildApp } from './app.js';
 import { schema, type PaymentSchema } from './db/schema.js';
-import { HANDLED_INVENTORY_EVENTS, handleInventoryEvent } from './handlers/inventory-events.js';
+import { HANDLED_INVENTORY_EVENTS, handleInventoryEvent, handleInventoryEvents } from './handlers/inventory-events.js';
 import { HANDLED_ORDER_EVENTS, handleOrderEvent, orderEventWrites } from './handlers/order-events.js';
 
 /** The payment service: charges on inventory.reserved, refunds on order.cancelled; lists payments. */
@@ -14,7 +14,13 @@ export const paymentService: ServiceDefinition<PaymentSchema> = {
   // order.placed is one idempotent insert: the runner's write-only path commits a batch of them in one round trip.
   consumers: ({ db }) => [
     { name: 'payment-order-events', from: 'order', handler: handleOrderEvent, types: HANDLED_ORDER_EVENTS, writeOnly: orderEventWrites(db) },
-    { name: 'payment-inventory-events', from: 'inventory', handler: handleInventoryEvent, types: HANDLED_INVENTORY_EVENTS },
+    {
+      name: 'payment-inventory-events',
+      from: 'inventory',
+      handler: handleInventoryEvent,
+      batchHandler: handleInventoryEvents, // a batch of reservations in three statements
+      types: HANDLED_INVENTORY_EVENTS,
+    },
   ],
   buildApp,
 };

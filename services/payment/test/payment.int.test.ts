@@ -111,6 +111,29 @@ describe('payment service', () => {
     expect(await paymentsOf(authorized.orderId)).toHaveLength(1);
   });
 
+  it('charges a burst of reservations a batch at a time as it would one by one: declines, a repeated fact, one that came too early', async () => {
+    const paying = Array.from({ length: 10 }, () => randomUUID());
+    const declining = Array.from({ length: 3 }, () => randomUUID());
+    const early = randomUUID();
+    await svc.publisher.publish([...paying.map((id) => placed(id)), ...declining.map((id) => placed(id, 'tok_declined'))]);
+    // One pipelined publish, so the consumer takes them in batches.
+    await svc.publisher.publish([
+      ...paying.map((id, k) => reserved(id, 1000 + 2 * k)),
+      ...declining.map((id) => reserved(id, 600)),
+      reserved(paying[0]!, 1000), // the same fact as a new event: charged once
+      reserved(early, 800), // before its order.placed: waits, holding back nothing
+    ]);
+    for (const [k, orderId] of paying.entries()) {
+      const authorized = await waitForEvent(svc.testNc, 'payment.authorized', (x) => x.orderId === orderId, ns());
+      expect(authorized.data.amountCents).toBe(1000 + 2 * k);
+    }
+    for (const orderId of declining) await waitForEvent(svc.testNc, 'payment.declined', (x) => x.orderId === orderId, ns());
+    await svc.publisher.publish([placed(early)]);
+    await waitForEvent(svc.testNc, 'payment.authorized', (x) => x.orderId === early, ns());
+    expect(await eventsFor('payment.authorized', paying[0]!)).toHaveLength(1);
+    for (const orderId of [...paying, ...declining, early]) expect(await paymentsOf(orderId)).toHaveLength(1);
+  });
+
   it('retries inventory.reserved that arrives before order.placed, then charges once', async () => {
     const orderId = randomUUID();
     await svc.publisher.publish([reserved(orderId, 2500)]);

@@ -1,5 +1,6 @@
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type { ChargeState } from '../domain/authorization.js';
 import { cancelledOrders, paymentOrders, payments, type PaymentSchema } from './schema.js';
 
 /** A transaction (or the runner's transaction-bound db) over the payment schema. */
@@ -7,6 +8,35 @@ export type PaymentTx = NodePgDatabase<PaymentSchema>;
 
 export type Payment = typeof payments.$inferSelect;
 export type PaymentOrder = typeof paymentOrders.$inferSelect;
+export type NewPayment = typeof payments.$inferInsert & { createdAt: Date };
+
+/**
+ * What payment knows of each order (`decideCharge`'s input), in one statement: its tombstone,
+ * whether it was answered, the token from `order.placed`. Read under the orders' locks.
+ */
+export async function chargeStates(tx: PaymentTx, orderIds: readonly string[]): Promise<(ChargeState & { orderId: string })[]> {
+  if (orderIds.length === 0) return [];
+  const { rows } = await tx.execute<{ order_id: string; cancelled: boolean; answered: boolean; payment_token: string | null }>(sql`
+    select o.id as order_id,
+      exists (select 1 from ${cancelledOrders} c where c.order_id = o.id) as cancelled,
+      exists (select 1 from ${payments} p where p.order_id = o.id) as answered,
+      (select po.payment_token from ${paymentOrders} po where po.order_id = o.id) as payment_token
+    from unnest(${sql.param([...orderIds])}::uuid[]) as o(id)`);
+  return rows.map((r) => ({ orderId: r.order_id, cancelled: r.cancelled, answered: r.answered, paymentToken: r.payment_token ?? undefined }));
+}
+
+/**
+ * Payments, all in one statement. No ON CONFLICT: the caller holds the orders' locks and saw no
+ * payment, so a conflict is a bug worth a rollback and retry rather than a silent second answer.
+ */
+export async function insertPayments(tx: PaymentTx, rows: readonly NewPayment[]): Promise<void> {
+  if (rows.length === 0) return;
+  const column = <T>(f: (r: NewPayment) => T) => sql.param(rows.map(f));
+  await tx.execute(sql`
+    insert into ${payments} (payment_id, order_id, amount_cents, currency, status, created_at)
+    select * from unnest(${column((r) => r.paymentId)}::uuid[], ${column((r) => r.orderId)}::uuid[], ${column((r) => r.amountCents)}::int[],
+                         ${column((r) => r.currency)}::text[], ${column((r) => r.status)}::text[], ${column((r) => r.createdAt.toISOString())}::timestamptz[])`);
+}
 
 export async function isCancelled(tx: PaymentTx, orderId: string): Promise<boolean> {
   return (await tx.select({ orderId: cancelledOrders.orderId }).from(cancelledOrders).where(eq(cancelledOrders.orderId, orderId))).length > 0;
@@ -27,19 +57,9 @@ export function insertPaymentOrderQuery(tx: PaymentTx, row: typeof paymentOrders
   return tx.insert(paymentOrders).values(row).onConflictDoNothing();
 }
 
-export async function findPaymentOrder(tx: PaymentTx, orderId: string): Promise<PaymentOrder | undefined> {
-  return (await tx.select().from(paymentOrders).where(eq(paymentOrders.orderId, orderId)))[0];
-}
-
 /** The payment of an order (at most one), row-locked until commit. */
 export async function findPaymentForUpdate(tx: PaymentTx, orderId: string): Promise<Payment | undefined> {
   return (await tx.select().from(payments).where(eq(payments.orderId, orderId)).for('update'))[0];
-}
-
-export async function insertPayment(tx: PaymentTx, row: typeof payments.$inferInsert): Promise<void> {
-  // No ON CONFLICT: the caller holds the order lock and saw no payment, so a conflict is a bug
-  // worth a rollback and retry rather than a silent second answer.
-  await tx.insert(payments).values(row);
 }
 
 export async function markRefunded(tx: PaymentTx, paymentId: string, at: Date): Promise<void> {
