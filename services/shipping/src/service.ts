@@ -3,7 +3,7 @@ import type { ServiceDefinition } from '@orderflow/service-kit';
 import { buildApp } from './app.js';
 import { schema, type ShippingSchema } from './db/schema.js';
 import { HANDLED_ORDER_EVENTS, handleOrderEvent, orderEventWrites } from './handlers/order-events.js';
-import { HANDLED_PAYMENT_EVENTS, handlePaymentEvent } from './handlers/payment-events.js';
+import { HANDLED_PAYMENT_EVENTS, handlePaymentEvent, handlePaymentEvents } from './handlers/payment-events.js';
 
 /** The shipping service: schedules on payment.authorized, cancels on order.cancelled; lists shipments. */
 export const shippingService: ServiceDefinition<ShippingSchema> = {
@@ -14,7 +14,13 @@ export const shippingService: ServiceDefinition<ShippingSchema> = {
   // order.placed is one idempotent insert: the runner's write-only path commits a batch of them in one round trip.
   consumers: ({ db }) => [
     { name: 'shipping-order-events', from: 'order', handler: handleOrderEvent, types: HANDLED_ORDER_EVENTS, writeOnly: orderEventWrites(db) },
-    { name: 'shipping-payment-events', from: 'payment', handler: handlePaymentEvent, types: HANDLED_PAYMENT_EVENTS },
+    {
+      name: 'shipping-payment-events',
+      from: 'payment',
+      handler: handlePaymentEvent,
+      batchHandler: handlePaymentEvents, // a batch of authorizations in four statements
+      types: HANDLED_PAYMENT_EVENTS,
+    },
   ],
   buildApp,
 };

@@ -93,6 +93,32 @@ describe('shipping service', () => {
     expect(await shipmentsOf(orderId)).toEqual([{ ...scheduled.data, orderId, status: 'SCHEDULED' }]);
   });
 
+  it('dispatches a burst of payments a batch at a time as it would one by one: a failure, a repeated fact, a cancelled order, one too early', async () => {
+    const shipping = Array.from({ length: 10 }, () => facts(randomUUID()));
+    const unserved = facts(randomUUID());
+    const gone = facts(randomUUID());
+    const early = facts(randomUUID());
+    await publish(...shipping.map((f) => f.placed()), unserved.placed('AQ'), gone.placed(), gone.cancelled());
+    await eventually(async () => isCancelled(svc.deps.db, gone.orderId));
+    // One pipelined publish, so the consumer takes them in batches.
+    await publish(
+      ...shipping.map((f) => f.authorized()),
+      unserved.authorized(),
+      shipping[0]!.authorized(), // the same fact as a new event: one shipment
+      gone.authorized(),
+      early.authorized(), // before its order.placed: waits, holding back nothing
+    );
+    for (const f of shipping) await awaitEmitted('shipment.scheduled', f.orderId);
+    await awaitEmitted('shipment.failed', unserved.orderId);
+    await publish(early.placed());
+    await awaitEmitted('shipment.scheduled', early.orderId);
+    for (const f of [...shipping, early]) expect(await shipmentsOf(f.orderId)).toHaveLength(1);
+    expect(await emitted('shipment.scheduled', shipping[0]!.orderId)).toHaveLength(1);
+    expect(await shipmentsOf(unserved.orderId)).toEqual([]);
+    expect(await shipmentsOf(gone.orderId)).toEqual([]);
+    expect(await emitted('shipment.scheduled', gone.orderId)).toHaveLength(0);
+  });
+
   it('fails once for AQ, remembers it, and lists no shipment', async () => {
     const orderId = randomUUID();
     const f = facts(orderId);

@@ -1,5 +1,6 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type { DispatchState } from '../domain/shipment.js';
 import { cancelledOrders, shipments, shippingOrders, type ShippingSchema } from './schema.js';
 
 /** A transaction (or the runner's transaction-bound db) over the shipping schema. */
@@ -7,6 +8,48 @@ export type ShippingTx = NodePgDatabase<ShippingSchema>;
 
 export type Shipment = typeof shipments.$inferSelect;
 export type ShippingOrder = typeof shippingOrders.$inferSelect;
+export type NewShipment = typeof shipments.$inferInsert & { createdAt: Date };
+export type Outcome = { orderId: string; outcome: 'SCHEDULED' | 'FAILED'; failureReason: string | null };
+
+/**
+ * What shipping knows of each order (`decideDispatch`'s input), in one statement: its tombstone,
+ * the country from `order.placed` (none while that has not arrived), whether it was decided.
+ * Read under the orders' locks.
+ */
+export async function dispatchStates(tx: ShippingTx, orderIds: readonly string[]): Promise<(DispatchState & { orderId: string })[]> {
+  if (orderIds.length === 0) return [];
+  const { rows } = await tx.execute<{ order_id: string; cancelled: boolean; country: string | null; decided: boolean }>(sql`
+    select o.id as order_id,
+      exists (select 1 from ${cancelledOrders} c where c.order_id = o.id) as cancelled,
+      so.country, so.outcome is not null as decided
+    from unnest(${sql.param([...orderIds])}::uuid[]) as o(id)
+    left join ${shippingOrders} so on so.order_id = o.id`);
+  return rows.map((r) => ({ orderId: r.order_id, cancelled: r.cancelled, country: r.country ?? undefined, decided: r.decided }));
+}
+
+/** Shipments, all in one statement; a conflict means a second dispatch: fail and roll back. */
+export async function insertShipments(tx: ShippingTx, rows: readonly NewShipment[]): Promise<void> {
+  if (rows.length === 0) return;
+  const column = <T>(f: (r: NewShipment) => T) => sql.param(rows.map(f));
+  await tx.execute(sql`
+    insert into ${shipments} (shipment_id, order_id, status, tracking_number, created_at)
+    select * from unnest(${column((r) => r.shipmentId)}::uuid[], ${column((r) => r.orderId)}::uuid[], ${column((r) => r.status)}::text[],
+                         ${column((r) => r.trackingNumber)}::text[], ${column((r) => r.createdAt.toISOString())}::timestamptz[])`);
+}
+
+/**
+ * Sets each order's one outcome, all in one statement. Guarded by `outcome is null` so that,
+ * should the lock ever be bypassed, a second decision cannot overwrite the first.
+ */
+export async function recordOutcomes(tx: ShippingTx, rows: readonly Outcome[], at: Date): Promise<void> {
+  if (rows.length === 0) return;
+  const column = <T>(f: (r: Outcome) => T) => sql.param(rows.map(f));
+  await tx.execute(sql`
+    update ${shippingOrders} as so set outcome = u.outcome, failure_reason = u.failure_reason, decided_at = ${at.toISOString()}::timestamptz
+    from unnest(${column((r) => r.orderId)}::uuid[], ${column((r) => r.outcome)}::text[], ${column((r) => r.failureReason)}::text[])
+      as u(order_id, outcome, failure_reason)
+    where so.order_id = u.order_id and so.outcome is null`);
+}
 
 /** Records the tombstone (idempotent) for a cancelled order. */
 export async function markCancelled(tx: ShippingTx, orderId: string, at: Date): Promise<void> {
@@ -31,26 +74,6 @@ export function insertShippingOrderQuery(tx: ShippingTx, row: typeof shippingOrd
 export async function findShippingOrder(tx: ShippingTx, orderId: string): Promise<ShippingOrder | undefined> {
   const [row] = await tx.select().from(shippingOrders).where(eq(shippingOrders.orderId, orderId));
   return row;
-}
-
-/**
- * Sets the order's one outcome. Guarded by `outcome is null` so that, should the lock ever be
- * bypassed, a second decision cannot overwrite the first.
- */
-export async function recordOutcome(
-  tx: ShippingTx,
-  orderId: string,
-  outcome: { outcome: 'SCHEDULED' | 'FAILED'; failureReason?: string },
-  at: Date,
-): Promise<void> {
-  await tx
-    .update(shippingOrders)
-    .set({ outcome: outcome.outcome, failureReason: outcome.failureReason ?? null, decidedAt: at })
-    .where(and(eq(shippingOrders.orderId, orderId), isNull(shippingOrders.outcome)));
-}
-
-export async function insertShipment(tx: ShippingTx, row: typeof shipments.$inferInsert): Promise<void> {
-  await tx.insert(shipments).values(row); // a conflict means a second dispatch: fail and roll back
 }
 
 /** The order's shipment (at most one), row-locked until commit. */
