@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServiceDefinition } from '@orderflow/service-kit';
 import { buildApp } from './app.js';
 import { schema, type InventorySchema } from './db/schema.js';
-import { HANDLED_ORDER_EVENTS, handleOrderEvent } from './handlers/order-events.js';
+import { HANDLED_ORDER_EVENTS, handleOrderEvent, handleOrderEvents } from './handlers/order-events.js';
 import { seedCatalogue } from './seed.js';
 
 /** The inventory service: reacts to order.placed / order.cancelled; serves the catalogue. */
@@ -10,7 +10,15 @@ export const inventoryService: ServiceDefinition<InventorySchema> = {
   name: 'inventory',
   schema,
   migrationsFolder: fileURLToPath(new URL('../drizzle', import.meta.url)),
-  consumers: () => [{ name: 'inventory-order-events', from: 'order', handler: handleOrderEvent, types: HANDLED_ORDER_EVENTS }],
+  consumers: () => [
+    {
+      name: 'inventory-order-events',
+      from: 'order',
+      handler: handleOrderEvent,
+      batchHandler: handleOrderEvents, // a batch of order.placed in five statements
+      types: HANDLED_ORDER_EVENTS,
+    },
+  ],
   buildApp,
   seed: seedCatalogue,
 };

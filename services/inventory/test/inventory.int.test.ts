@@ -28,7 +28,7 @@ async function stockOf(sku: string): Promise<number> {
   return ((await (await svc.request(`/products/${sku}`)).json()) as { stock: number }).stock;
 }
 
-function placed(items: { sku: string; quantity: number }[], orderId = randomUUID()): OrderPlaced {
+function placed(items: { sku: string; quantity: number }[], orderId: string = randomUUID()): OrderPlaced {
   const base = exampleEvent('order.placed');
   return createEvent({ type: 'order.placed', orderId, data: { ...base.data, items } }, { source: 'order', correlationId: `c-${orderId}` });
 }
@@ -114,6 +114,33 @@ describe('inventory service', () => {
     }, { timeoutMs: 20_000 });
     expect(outcomes).toEqual({ reserved: 7, rejected: 13 });
     expect(await stockOf('T-HOT-1')).toBe(0);
+  });
+
+  it('reserves a burst of orders a batch at a time as it would one by one: shared SKUs, a repeated fact, an unknown SKU, cancels among them', async () => {
+    await putProduct('T-BATCH-A', 5, 300);
+    await putProduct('T-BATCH-B', 100, 50);
+    const orders = Array.from({ length: 8 }, () => placed([{ sku: 'T-BATCH-A', quantity: 1 }, { sku: 'T-BATCH-B', quantity: 2 }]));
+    const unknown = placed([{ sku: 'T-BATCH-NONE', quantity: 1 }]);
+    const withdrawn = placed([{ sku: 'T-BATCH-B', quantity: 10 }]);
+    // One pipelined publish, so the consumer takes them in batches; the second copy of the
+    // first order is the same fact under a new id, and the withdrawn order is cancelled after
+    // it was placed, in the same burst.
+    await svc.publisher.publish([...orders, placed(orders[0]!.data.items, orders[0]!.orderId), unknown, withdrawn, cancelled(withdrawn.orderId)]);
+    const ids = new Set([...orders, unknown, withdrawn].map((o) => o.orderId));
+    const settled = await eventually(async () => {
+      const r = (await readEvents(svc.testNc, 'inventory.reserved', { namespace: svc.namespace })).filter((x) => ids.has(x.orderId));
+      const j = (await readEvents(svc.testNc, 'inventory.rejected', { namespace: svc.namespace })).filter((x) => ids.has(x.orderId));
+      const released = (await readEvents(svc.testNc, 'inventory.released', { namespace: svc.namespace })).filter((x) => ids.has(x.orderId));
+      return r.length + j.length === 10 && released.length === 1 ? { r, j } : undefined;
+    }, { timeoutMs: 20_000 });
+    // Orders are decided in delivery order: the first five take the five A's.
+    expect(settled.r.map((e) => e.orderId).sort()).toEqual([...orders.slice(0, 5).map((o) => o.orderId), withdrawn.orderId].sort());
+    expect(settled.r.find((e) => e.orderId === orders[0]!.orderId)!.data.amountCents).toBe(400);
+    expect(settled.j.map((e) => [e.orderId, e.data.reason]).sort()).toEqual(
+      [...orders.slice(5).map((o) => [o.orderId, 'OUT_OF_STOCK']), [unknown.orderId, 'UNKNOWN_SKU']].sort(),
+    );
+    expect(await stockOf('T-BATCH-A')).toBe(0);
+    expect(await stockOf('T-BATCH-B')).toBe(90); // five orders of 2; the withdrawn 10 came back
   });
 
   it('answers 400 naming the field for a bad product body', async () => {

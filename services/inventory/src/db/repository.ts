@@ -1,4 +1,4 @@
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { cancelledOrders, products, reservations, type InventorySchema, type ReservationLine } from './schema.js';
 
@@ -7,10 +7,41 @@ export type InventoryTx = NodePgDatabase<InventorySchema>;
 
 export type Product = typeof products.$inferSelect;
 export type Reservation = typeof reservations.$inferSelect;
+export type NewReservation = typeof reservations.$inferInsert & { createdAt: Date };
 
-export async function isCancelled(tx: InventoryTx, orderId: string): Promise<boolean> {
-  const rows = await tx.select({ orderId: cancelledOrders.orderId }).from(cancelledOrders).where(eq(cancelledOrders.orderId, orderId));
-  return rows.length > 0;
+/**
+ * Whether each order is settled for reservation purposes, in one statement: cancelled (its
+ * tombstone) or already answered (a reservation row, whatever its status). Read under the
+ * orders' locks.
+ */
+export async function reservationStates(tx: InventoryTx, orderIds: readonly string[]): Promise<{ orderId: string; settled: boolean }[]> {
+  if (orderIds.length === 0) return [];
+  const { rows } = await tx.execute<{ order_id: string; settled: boolean }>(sql`
+    select o.id as order_id,
+      exists (select 1 from ${cancelledOrders} c where c.order_id = o.id) or exists (select 1 from ${reservations} r where r.order_id = o.id) as settled
+    from unnest(${sql.param([...orderIds])}::uuid[]) as o(id)`);
+  return rows.map((r) => ({ orderId: r.order_id, settled: r.settled }));
+}
+
+/** Adds each `delta` to its SKU's stock, all in one statement (the caller holds the products' locks). */
+export async function adjustStocks(tx: InventoryTx, deltas: readonly { sku: string; delta: number }[], at: Date): Promise<void> {
+  if (deltas.length === 0) return;
+  await tx.execute(sql`
+    update ${products} as p set stock = p.stock + u.delta, updated_at = ${at.toISOString()}::timestamptz
+    from unnest(${sql.param(deltas.map((d) => d.sku))}::text[], ${sql.param(deltas.map((d) => d.delta))}::int[]) as u(sku, delta)
+    where p.sku = u.sku`);
+}
+
+/** Reservations, all in one statement; an order answered already keeps its first answer. */
+export async function insertReservations(tx: InventoryTx, rows: readonly NewReservation[]): Promise<void> {
+  if (rows.length === 0) return;
+  const column = <T>(f: (r: NewReservation) => T) => sql.param(rows.map(f));
+  await tx.execute(sql`
+    insert into ${reservations} (order_id, status, lines, amount_cents, currency, reason, created_at)
+    select * from unnest(${column((r) => r.orderId)}::uuid[], ${column((r) => r.status)}::text[], ${column((r) => JSON.stringify(r.lines))}::jsonb[],
+                         ${column((r) => r.amountCents ?? null)}::int[], ${column((r) => r.currency ?? null)}::text[], ${column((r) => r.reason ?? null)}::text[],
+                         ${column((r) => r.createdAt.toISOString())}::timestamptz[])
+    on conflict do nothing`);
 }
 
 /** Records the tombstone; idempotent. */
@@ -30,7 +61,12 @@ export async function findReservationForUpdate(tx: InventoryTx, orderId: string)
  */
 export async function lockProducts(tx: InventoryTx, skus: readonly string[]): Promise<Product[]> {
   if (skus.length === 0) return [];
-  return tx.select().from(products).where(inArray(products.sku, [...skus])).orderBy(asc(products.sku)).for('update');
+  return tx
+    .select()
+    .from(products)
+    .where(sql`${products.sku} = any(${sql.param([...skus])}::text[])`)
+    .orderBy(asc(products.sku))
+    .for('update');
 }
 
 /** Adds `delta` (negative to take) to each SKU's stock, in SKU order. */
@@ -41,10 +77,6 @@ export async function adjustStock(tx: InventoryTx, lines: readonly { sku: string
       .set({ stock: sql`${products.stock} + ${sign * line.quantity}`, updatedAt: at })
       .where(eq(products.sku, line.sku));
   }
-}
-
-export async function insertReservation(tx: InventoryTx, row: typeof reservations.$inferInsert): Promise<void> {
-  await tx.insert(reservations).values(row).onConflictDoNothing();
 }
 
 export async function markReleased(tx: InventoryTx, orderId: string, at: Date): Promise<void> {

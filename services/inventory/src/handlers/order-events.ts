@@ -1,17 +1,19 @@
 import type { EventType } from '@orderflow/contracts';
 import type { AnyEventDraft, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
-import type { EventHandler } from '@orderflow/messaging';
-import { lockOrder } from '@orderflow/service-kit';
+import type { BatchEventHandler, EventHandler } from '@orderflow/messaging';
+import { lockOrder, lockOrders } from '@orderflow/service-kit';
 import type { InventorySchema } from '../db/schema.js';
 import {
   adjustStock,
+  adjustStocks,
   findReservationForUpdate,
-  insertReservation,
-  isCancelled,
+  insertReservations,
   lockProducts,
   markCancelled,
   markReleased,
+  reservationStates,
   type InventoryTx,
+  type NewReservation,
 } from '../db/repository.js';
 import { decideReservation } from '../domain/reservation.js';
 
@@ -26,7 +28,7 @@ export const HANDLED_ORDER_EVENTS = ['order.placed', 'order.cancelled'] as const
 export const handleOrderEvent: EventHandler<InventorySchema> = async (event, { tx, now }) => {
   switch (event.type) {
     case 'order.placed':
-      return reserve(tx, event, now);
+      return (await reserveAll(tx, [event], now))[0]!;
     case 'order.cancelled':
       return release(tx, event, now);
     default:
@@ -34,35 +36,57 @@ export const handleOrderEvent: EventHandler<InventorySchema> = async (event, { t
   }
 };
 
-async function reserve(tx: InventoryTx, event: OrderPlaced, now: Date): Promise<AnyEventDraft[]> {
-  const { orderId } = event;
+/**
+ * `handleOrderEvent` for a whole transaction's events at once (the runner's batchHandler). A
+ * batch of `order.placed` is reserved set-based (`reserveAll`); a batch with a cancel in it runs
+ * event by event, in order, in the same transaction.
+ */
+export const handleOrderEvents: BatchEventHandler<InventorySchema> = async (events, ctx) => {
+  const placed = events.filter((e): e is OrderPlaced => e.type === 'order.placed');
+  if (placed.length === events.length) return reserveAll(ctx.tx, placed, ctx.now);
+  const results: AnyEventDraft[][] = [];
+  for (const event of events) results.push([...(await handleOrderEvent(event, { ...ctx, deliveryCount: 1, working: () => undefined }))]);
+  return results;
+};
+
+/**
+ * Reserves a batch of orders in five statements whatever its size: lock the orders, read what
+ * inventory knows of each, lock their products (in SKU order), take the stock, insert the
+ * reservations. All or nothing per order, decided in delivery order against the stock the
+ * orders before it in the batch left, so two orders of one SKU cannot oversell it.
+ */
+async function reserveAll(tx: InventoryTx, events: readonly OrderPlaced[], now: Date): Promise<AnyEventDraft[][]> {
+  const orderIds = [...new Set(events.map((e) => e.orderId))];
   // One order at a time: a cancel handled concurrently (another replica) must see our reservation.
-  await lockOrder(tx, orderId);
-  if (await isCancelled(tx, orderId)) return [];
-  if (await findReservationForUpdate(tx, orderId)) return []; // answered already (e.g. a replay)
-  const skus = [...new Set(event.data.items.map((i) => i.sku))].sort();
-  const stocked = await lockProducts(tx, skus);
-  const decision = decideReservation(event.data.items, new Map(stocked.map((p) => [p.sku, p])));
-  if (decision.kind === 'reject') {
-    await insertReservation(tx, { orderId, status: 'REJECTED', lines: [], reason: decision.reason, createdAt: now });
-    return [{ type: 'inventory.rejected', orderId, data: { reason: decision.reason, skus: [...decision.skus] } }];
-  }
-  await adjustStock(tx, decision.lines, -1, now);
-  await insertReservation(tx, {
-    orderId,
-    status: 'RESERVED',
-    lines: [...decision.lines],
-    amountCents: decision.amountCents,
-    currency: decision.currency,
-    createdAt: now,
+  await lockOrders(tx, orderIds);
+  const known = new Map((await reservationStates(tx, orderIds)).map((s) => [s.orderId, s]));
+  const open = events.filter((e) => !known.get(e.orderId)!.settled);
+  const skus = [...new Set(open.flatMap((e) => e.data.items.map((i) => i.sku)))].sort();
+  const stock = new Map((await lockProducts(tx, skus)).map((p) => [p.sku, p]));
+  const taken = new Map<string, number>();
+  const rows: NewReservation[] = [];
+  const results = events.map((event): AnyEventDraft[] => {
+    const { orderId } = event;
+    // Cancelled first, or answered already (e.g. a replay, or the same fact earlier in the batch).
+    if (known.get(orderId)!.settled) return [];
+    known.set(orderId, { orderId, settled: true });
+    const decision = decideReservation(event.data.items, stock);
+    if (decision.kind === 'reject') {
+      rows.push({ orderId, status: 'REJECTED', lines: [], reason: decision.reason, createdAt: now });
+      return [{ type: 'inventory.rejected', orderId, data: { reason: decision.reason, skus: [...decision.skus] } }];
+    }
+    for (const { sku, quantity } of decision.lines) {
+      const p = stock.get(sku)!;
+      stock.set(sku, { ...p, stock: p.stock - quantity });
+      taken.set(sku, (taken.get(sku) ?? 0) + quantity);
+    }
+    const { lines, amountCents, currency } = decision;
+    rows.push({ orderId, status: 'RESERVED', lines: [...lines], amountCents, currency, createdAt: now });
+    return [{ type: 'inventory.reserved', orderId, data: { lines: [...lines], amountCents, currency } }];
   });
-  return [
-    {
-      type: 'inventory.reserved',
-      orderId,
-      data: { lines: [...decision.lines], amountCents: decision.amountCents, currency: decision.currency },
-    },
-  ];
+  await adjustStocks(tx, [...taken].map(([sku, quantity]) => ({ sku, delta: -quantity })), now);
+  await insertReservations(tx, rows);
+  return results;
 }
 
 async function release(tx: InventoryTx, event: OrderCancelled, now: Date): Promise<AnyEventDraft[]> {

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { DispatchState } from '../domain/shipment.js';
 import { cancelledOrders, shipments, shippingOrders, type ShippingSchema } from './schema.js';
