@@ -79,3 +79,76 @@ export async function commitInOneRoundTrip(
   if (records.length === 0) return [];
   return withSeqs(records, results[statements.length + 1]!.rows as { seq: string; id: string }[]);
 }
+
+/** One caller's transaction in a group commit. */
+interface Pending {
+  readonly statements: readonly ParameterizedQuery[];
+  readonly records: readonly OutboxRecord[];
+  resolve(rows: CommittedOutboxRow[]): void;
+  reject(err: unknown): void;
+}
+
+export interface GroupCommitOptions {
+  /**
+   * Group transactions in flight at once (default 2). A caller whose transaction finds them all
+   * busy waits, and every caller waiting when one finishes goes into the next group together.
+   */
+  readonly concurrency?: number;
+  /** Receives the committed outbox rows of each group (e.g. `relay.publishCommitted`), once per group. */
+  readonly onCommitted?: (rows: readonly CommittedOutboxRow[]) => void;
+}
+
+/**
+ * Group commit of independent one-round-trip transactions (`commitInOneRoundTrip`): callers that
+ * arrive while `concurrency` groups are in flight are committed together, as one transaction in
+ * one round trip, when one finishes. When nothing is in flight a caller commits at once, alone,
+ * so an idle service adds no wait; under load, N callers cost one round trip, one commit and one
+ * publish flush instead of N. If a group fails (one caller's unique violation, say), each of its
+ * callers is committed again on its own, so a caller's failure is only ever its own.
+ * Resolves each caller with its own committed outbox rows.
+ */
+export function createGroupCommit(
+  pool: pg.Pool,
+  options: GroupCommitOptions = {},
+): (statements: readonly ParameterizedQuery[], records: readonly OutboxRecord[]) => Promise<CommittedOutboxRow[]> {
+  const { concurrency = 2, onCommitted } = options;
+  const waiting: Pending[] = [];
+  let inFlight = 0;
+
+  async function run(group: Pending[]): Promise<void> {
+    try {
+      const rows = await commitInOneRoundTrip(
+        pool,
+        group.flatMap((p) => p.statements),
+        group.flatMap((p) => p.records),
+      );
+      onCommitted?.(rows);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      for (const p of group) p.resolve(p.records.map((r) => byId.get(r.id)!));
+    } catch (err) {
+      if (group.length === 1) {
+        group[0]!.reject(err);
+        return;
+      }
+      // Someone's statement failed and took the group with it: everyone again, alone.
+      await Promise.all(group.map((p) => run([p])));
+    }
+  }
+
+  function pump(): void {
+    while (inFlight < concurrency && waiting.length > 0) {
+      const group = waiting.splice(0);
+      inFlight += 1;
+      void run(group).finally(() => {
+        inFlight -= 1;
+        pump();
+      });
+    }
+  }
+
+  return (statements, records) =>
+    new Promise<CommittedOutboxRow[]>((resolve, reject) => {
+      waiting.push({ statements, records, resolve, reject });
+      pump();
+    });
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commitInOneRoundTrip, toOutboxRecords } from '../src/index.js';
+import { commitInOneRoundTrip, createGroupCommit, toOutboxRecords, type CommittedOutboxRow } from '../src/index.js';
 import { createFixture, type Fixture } from './fixture.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -54,5 +54,60 @@ describe('commitInOneRoundTrip', () => {
     // Every pooled connection still works (none was left inside the failed transaction).
     await Promise.all(Array.from({ length: 10 }, () => f.pool.query('select 1')));
     await commitInOneRoundTrip(f.pool, [other], []);
+  });
+});
+
+describe('createGroupCommit', () => {
+  const note = (id = randomUUID()) => ({ sql: 'insert into notes (id, body, tags, at) values ($1, $2, $3, now())', params: [id, `note ${id}`, '[]'] });
+
+  /** The pool, counting the queries its connections are sent. */
+  function counted(f: Fixture): { pool: typeof f.pool; queries: () => number } {
+    let n = 0;
+    const connect = f.pool.connect.bind(f.pool);
+    const patched = new WeakSet<object>();
+    const pool = Object.assign(Object.create(f.pool) as typeof f.pool, {
+      connect: async () => {
+        const client = await connect();
+        if (patched.has(client)) return client; // a pooled connection, counted already
+        patched.add(client);
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
+          n += 1;
+          return query(...args);
+        };
+        return client;
+      },
+    });
+    return { pool, queries: () => n };
+  }
+
+  it('commits the callers that arrive while a group is in flight as one transaction, each getting its own rows', async () => {
+    const f = await fixture();
+    const { pool, queries } = counted(f);
+    const published: CommittedOutboxRow[][] = [];
+    const commit = createGroupCommit(pool, { concurrency: 1, onCommitted: (rows) => void published.push([...rows]) });
+    const callers = Array.from({ length: 20 }, () => records(1));
+    const results = await Promise.all(callers.map((recs) => commit([note()], recs)));
+    results.forEach((rows, k) => expect(rows.map((r) => r.id)).toEqual(callers[k]!.map((r) => r.id)));
+    expect(queries()).toBe(2); // the first alone, the other 19 together
+    expect(published.map((g) => g.length)).toEqual([1, 19]);
+    const { rows } = await f.pool.query<{ n: number }>('select (select count(*)::int from notes) + (select count(*)::int from messaging_outbox) as n');
+    expect(rows[0]!.n).toBe(40);
+  });
+
+  it('fails only the caller whose statement fails; the rest of its group commits', async () => {
+    const f = await fixture();
+    const taken = randomUUID();
+    await commitInOneRoundTrip(f.pool, [note(taken)], []);
+    const published: CommittedOutboxRow[] = [];
+    const commit = createGroupCommit(f.pool, { concurrency: 1, onCommitted: (rows) => void published.push(...rows) });
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, k) => commit([note(k === 6 ? taken : undefined)], records(1))));
+    expect(outcomes.map((o) => o.status)).toEqual(outcomes.map((_, k) => (k === 6 ? 'rejected' : 'fulfilled')));
+    expect((outcomes[6] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
+    const { rows } = await f.pool.query<{ notes: number; outbox: number }>(
+      'select (select count(*)::int from notes) as notes, (select count(*)::int from messaging_outbox) as outbox',
+    );
+    expect(rows[0]).toEqual({ notes: 10, outbox: 9 });
+    expect(published).toHaveLength(9);
   });
 });

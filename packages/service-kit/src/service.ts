@@ -11,7 +11,7 @@ import {
 import {
   createConsumerRunner,
   collectOutbox,
-  commitInOneRoundTrip,
+  createGroupCommit,
   createOutboxRelay,
   ensureStreams,
   messagingMigrations,
@@ -49,7 +49,9 @@ export interface ServiceDeps<TSchema extends Record<string, unknown>> {
    * Writes that need no answer from the database before the commit (e.g. a new aggregate's rows)
    * and the outbox rows of their events, as one transaction sent in one round trip instead of one
    * per statement (messaging's `commitInOneRoundTrip`); the events are then published at once,
-   * as `transaction`'s are. `statements` are drizzle query builders (`db.insert(…).values(…)`),
+   * as `transaction`'s are. Callers that arrive while others' commits are in flight are committed
+   * together, one transaction for all (messaging's `createGroupCommit`); one caller's failing
+   * statement fails only that caller. `statements` are drizzle query builders (`db.insert(…).values(…)`),
    * rendered with `toSQL()` and their values inlined. Build the records with `toOutboxRecords`.
    */
   commitAtOnce(statements: readonly { toSQL(): ParameterizedQuery }[], records: readonly OutboxRecord[]): Promise<void>;
@@ -177,6 +179,8 @@ export async function startService<TSchema extends Record<string, unknown>>(
     listen: false,
     claimGraceMs: OUTBOX_CLAIM_GRACE_MS,
   });
+  // Concurrent commitAtOnce callers (e.g. POST /orders under load) share transactions.
+  const groupCommit = createGroupCommit(pool, { onCommitted: (rows) => relay.publishCommitted(rows) });
   const deps: ServiceDeps<TSchema> = {
     service: definition.name,
     env,
@@ -188,7 +192,7 @@ export async function startService<TSchema extends Record<string, unknown>>(
       return result;
     },
     async commitAtOnce(statements, records) {
-      relay.publishCommitted(await commitInOneRoundTrip(pool, statements.map((s) => s.toSQL()), records));
+      await groupCommit(statements.map((s) => s.toSQL()), records);
     },
     pool,
     nc,
