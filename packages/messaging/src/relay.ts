@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { silentLogger, type Logger } from './logger.js';
@@ -13,13 +13,9 @@ export interface OutboxRelayOptions {
   readonly js: JetStreamClient;
   /** Subject prefix (see contracts `Namespace`); empty in production. */
   readonly namespace?: string;
-  /** URL for the LISTEN connection; defaults to the pool's. */
-  readonly connectionString?: string;
-  /** Wake on NOTIFY (default true). Polling runs either way, as the fallback. */
-  readonly listen?: boolean;
   /** Rows claimed and published (pipelined) per pass. */
   readonly batchSize?: number;
-  /** Polling fallback interval when no NOTIFY arrives. */
+  /** Interval of the polling pass, which picks up rows the fast path did not publish. */
   readonly pollIntervalMs?: number;
   /** How long one publish may wait for its PubAck. */
   readonly publishTimeoutMs?: number;
@@ -102,7 +98,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     pool,
     js,
     namespace = '',
-    listen = true,
     batchSize = 1000,
     pollIntervalMs = 1000,
     publishTimeoutMs = 5000,
@@ -115,15 +110,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     markDelayMs = 50,
   } = options;
   const prefix = namespace ? `${namespace}.` : '';
-  const connectionString =
-    options.connectionString ?? (pool as unknown as { options: { connectionString?: string } }).options.connectionString;
 
   let running = false;
   let loopDone: Promise<void> | undefined;
   let wakeResolve: (() => void) | undefined;
   let wakePending = false;
-  let listener: pg.Client | undefined;
-  let listenerRetry: NodeJS.Timeout | undefined;
   let lastPrune = Date.now();
 
   function wake(): void {
@@ -261,36 +252,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return { outbox: o.rowCount ?? 0, inbox: i.rowCount ?? 0 };
   }
 
-  async function startListener(): Promise<void> {
-    if (!listen || !running) return;
-    const client = new pg.Client({ connectionString });
-    client.on('notification', wake);
-    client.on('error', (err) => {
-      logger.warn({ err }, 'outbox relay: LISTEN connection lost; polling until it is back');
-      void client.end().catch(() => {});
-      if (listener === client) listener = undefined;
-      scheduleListener();
-    });
-    try {
-      await client.connect();
-      await client.query('listen messaging_outbox');
-      listener = client;
-      wake(); // rows committed while we were not listening
-    } catch (err) {
-      logger.warn({ err }, 'outbox relay: cannot LISTEN; polling until it can');
-      void client.end().catch(() => {});
-      scheduleListener();
-    }
-  }
-
-  function scheduleListener(): void {
-    if (!running || listenerRetry) return;
-    listenerRetry = setTimeout(() => {
-      listenerRetry = undefined;
-      void startListener();
-    }, 2000);
-  }
-
   async function loop(): Promise<void> {
     let failures = 0;
     while (running) {
@@ -316,20 +277,15 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     async start() {
       if (running) return;
       running = true;
-      await startListener();
       loopDone = loop();
     },
     async stop() {
       if (!running) return;
       running = false;
-      clearTimeout(listenerRetry);
       wake();
       await loopDone;
       // Let the fast path finish what it has started (its publishes time out on their own).
       while (inFlight.size > 0) await Promise.all(inFlight);
-      const l = listener;
-      listener = undefined;
-      await l?.end().catch(() => {});
     },
     publishCommitted,
     runOnce: () => runOnce(0),

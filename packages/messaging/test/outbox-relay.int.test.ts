@@ -83,30 +83,36 @@ describe('outbox relay', () => {
     const { rows } = await f.pool.query<{ n: number }>('select count(*)::int as n from messaging_outbox where published_at is null');
     expect(rows[0]!.n).toBe(20); // the marks died with the process
 
-    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, listen: false });
+    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns });
     await relay.flush();
     const stored = await inventoryStream(f);
     expect(stored).toHaveLength(20); // re-published, de-duplicated by Nats-Msg-Id
     expect(new Set(stored.map((s) => s.event?.id)).size).toBe(20);
   });
 
-  it('wakes on NOTIFY without waiting for the poll interval', async () => {
+  it('sends no NOTIFY for outbox rows, so commits that write events never queue on the cluster-wide notify lock', async () => {
     const f = await fixture();
-    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, pollIntervalMs: 60_000 });
-    await relay.start();
-    cleanups.push(() => relay.stop());
-    await new Promise((r) => setTimeout(r, 200)); // first pass done, now sleeping for a minute
-    const started = Date.now();
-    await enqueueMany(f, 1);
-    await eventually(async () => (await inventoryStream(f)).length === 1, { timeoutMs: 5000 });
-    expect(Date.now() - started).toBeLessThan(2000);
+    const listener = await f.pool.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => void heard.push(n.channel));
+    try {
+      await listener.query('listen messaging_outbox');
+      await enqueueMany(f, 3);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(heard).toEqual([]);
+      const { rows } = await f.pool.query<{ n: number }>("select count(*)::int as n from pg_trigger where tgrelid = 'messaging_outbox'::regclass and not tgisinternal");
+      expect(rows[0]!.n).toBe(0);
+    } finally {
+      await listener.query('unlisten *');
+      listener.release();
+    }
   });
 
   it('publishes committed rows at once on the fast path, once, and its polls leave young rows alone', async () => {
     const f = await fixture();
     const metrics = countingMetrics();
     // No LISTEN and a poll a minute away: only the fast path can publish within the test.
-    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, listen: false, pollIntervalMs: 60_000, claimGraceMs: 60_000, metrics });
+    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, pollIntervalMs: 60_000, claimGraceMs: 60_000, metrics });
     await relay.start();
     cleanups.push(() => relay.stop());
     const db = drizzle({ client: f.pool });
@@ -129,7 +135,7 @@ describe('outbox relay', () => {
     const f = await fixture();
     const marks: number[] = [];
     const metrics = { ...countingMetrics(), relayPublished: (n: number) => void marks.push(n) };
-    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, listen: false, pollIntervalMs: 60_000, claimGraceMs: 60_000, markDelayMs: 400, metrics });
+    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, pollIntervalMs: 60_000, claimGraceMs: 60_000, markDelayMs: 400, metrics });
     await relay.start();
     cleanups.push(() => relay.stop());
     const db = drizzle({ client: f.pool });
@@ -164,7 +170,7 @@ describe('outbox relay', () => {
   it('leaves rows the fast path could not publish to the polling passes', async () => {
     const f = await fixture();
     // A namespace with no streams: every publish fails (no stream captures the subject).
-    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: `${f.ns}_nostream`, listen: false, pollIntervalMs: 60_000, publishTimeoutMs: 1000 });
+    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: `${f.ns}_nostream`, pollIntervalMs: 60_000, publishTimeoutMs: 1000 });
     const db = drizzle({ client: f.pool });
     const { rows } = await collectOutbox(() => db.transaction((tx) => enqueue(tx, [rejected()], { source: 'inventory', correlationId: 'fail-1' })));
     await relay.start();
@@ -173,7 +179,7 @@ describe('outbox relay', () => {
     const { rows: left } = await f.pool.query('select count(*)::int as n from messaging_outbox where published_at is null');
     expect(left[0].n).toBe(1);
     // The polling pass of a relay that can publish picks it up.
-    const good = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, listen: false });
+    const good = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns });
     await good.flush(10_000);
     expect(await inventoryStream(f)).toHaveLength(1);
   });
@@ -243,7 +249,7 @@ describe('outbox relay', () => {
   it('prunes published rows after the retention period and keeps unpublished ones', async () => {
     const f = await fixture();
     await enqueueMany(f, 5);
-    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, listen: false, retentionMs: 1000 });
+    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, retentionMs: 1000 });
     await relay.flush();
     await enqueueMany(f, 3); // not published
     await f.pool.query(`update messaging_outbox set published_at = now() - interval '1 hour' where published_at is not null`);

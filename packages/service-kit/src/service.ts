@@ -169,14 +169,13 @@ export async function startService<TSchema extends Record<string, unknown>>(
   // Every writer hands its committed outbox rows to the relay (deps.transaction, the runners'
   // onCommitted), which publishes them at once; its polling passes are only the safety net for
   // rows a crash or an outage left behind, so they leave rows younger than the grace period
-  // alone and need no LISTEN.
+  // alone.
   const relay: OutboxRelay = createOutboxRelay({
     pool,
     js: jetstream(nc),
     namespace,
     logger,
     metrics: messagingMetrics,
-    listen: false,
     claimGraceMs: OUTBOX_CLAIM_GRACE_MS,
   });
   // Concurrent commitAtOnce callers (e.g. POST /orders under load) share transactions.

@@ -12,7 +12,6 @@ const relay = createOutboxRelay({
   pool,
   js: jetstream(nc),
   namespace: ns,
-  listen: false,
   faults: {
     beforeMark: async () => {
       await nc.flush();
