@@ -107,6 +107,13 @@ export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> =
   /** Messages per transaction in batch mode. */
   readonly batchSize?: number;
   /**
+   * Transactions in flight at once (default 1). Messages of one order (the subject's last token)
+   * never run at the same time and run in the order received; others may. For a consumer that
+   * must run one message per transaction (`batchSize: 1`, e.g. one with a side effect outside the
+   * database), this is what keeps it from falling behind.
+   */
+  readonly concurrency?: number;
+  /**
    * Batch mode: how long to wait, once a message is there, for more to join its transaction.
    * Every transaction costs a begin, an inbox insert, an outbox insert and a commit whatever its
    * size, so under load a few ms of waiting buys much larger batches; each hop of a flow gets
@@ -226,6 +233,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     handler,
     mode = 'batch',
     batchSize = 100,
+    concurrency = 1,
     lingerMs = 0,
     maxAckPending = 1000,
     ackWaitMs = 30_000,
@@ -243,10 +251,13 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
   const queue: JsMsg[] = [];
   let started = false;
   let pump: Promise<void> | undefined;
-  let worker: Promise<void> | undefined;
+  let workers: Promise<void> | undefined;
   let stopping = false;
   let stopDeadline = Infinity;
-  let notify: (() => void) | undefined;
+  let wakers: (() => void)[] = [];
+  /** Orders (subject's last token) whose messages a worker is running, so no other takes them. */
+  const busy = new Set<string>();
+  const keyOf = (m: JsMsg) => m.subject.slice(m.subject.lastIndexOf('.') + 1);
   const spaceWaiters: (() => void)[] = [];
   const makeSpace = () => {
     for (const w of spaceWaiters.splice(0)) w();
@@ -258,9 +269,23 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
   const highWater = Math.max(16, (mode === 'batch' ? batchSize : 1) * 2);
 
   function signal(): void {
-    const n = notify;
-    notify = undefined;
-    n?.();
+    const w = wakers;
+    wakers = [];
+    for (const wake of w) wake();
+  }
+
+  /**
+   * Takes up to `n` messages from the queue, in order, skipping those of orders another worker
+   * is running (they stay, in order, for later), and marks their orders busy.
+   */
+  function take(n: number): JsMsg[] {
+    if (concurrency === 1) return queue.splice(0, n);
+    const taken: JsMsg[] = [];
+    const rest: JsMsg[] = [];
+    for (const m of queue) (taken.length < n && !busy.has(keyOf(m)) ? taken : rest).push(m);
+    queue.splice(0, queue.length, ...rest);
+    for (const m of taken) busy.add(keyOf(m));
+    return taken;
   }
 
   async function deadLetter(msg: JsMsg, reason: DeadLetterReason, error: unknown, started: number): Promise<void> {
@@ -459,9 +484,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     for (;;) {
       if (queue.length === 0) {
         if (stopping) return;
-        await new Promise<void>((resolve) => {
-          notify = resolve;
-        });
+        await new Promise<void>((resolve) => wakers.push(resolve));
         continue;
       }
       if (mode === 'batch' && lingerMs > 0 && queue.length < batchSize && !stopping) {
@@ -472,7 +495,12 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
         for (const m of queue.splice(0)) m.nak();
         return;
       }
-      const batch = queue.splice(0, mode === 'batch' ? batchSize : 1);
+      const batch = take(mode === 'batch' ? batchSize : 1);
+      if (batch.length === 0) {
+        // Every queued message belongs to an order another worker is running: wait for it.
+        await new Promise<void>((resolve) => wakers.push(resolve));
+        continue;
+      }
       makeSpace();
       // Keep the whole batch's ack timers fresh while the transaction runs.
       const heartbeat = setInterval(() => batch.forEach((m) => m.working()), Math.max(1000, ackWaitMs / 3));
@@ -483,6 +511,10 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
         logger.error({ err }, `${name}: unexpected failure processing a batch`);
       } finally {
         clearInterval(heartbeat);
+        if (concurrency > 1) {
+          for (const m of batch) busy.delete(keyOf(m));
+          signal(); // their orders' next messages may go now
+        }
       }
     }
   }
@@ -546,7 +578,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
         .then(() => undefined)
         .catch((err: unknown) => logger.error({ err }, `${name}: fetch loop ended`));
       started = true;
-      worker = work();
+      workers = Promise.all(Array.from({ length: concurrency }, () => work())).then(() => undefined);
       logger.info({ consumer: name, stream, filterSubject, mode }, 'consumer started');
     },
     async stop() {
@@ -556,7 +588,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       makeSpace();
       await pump;
       signal();
-      await worker;
+      await workers;
       // Only after a stop timeout: hand back what was never started, for another replica.
       for (const m of queue.splice(0)) m.nak();
       started = false;

@@ -288,6 +288,38 @@ describe('consumer runner', () => {
     expect(batchCalls).toBeGreaterThan(0);
   });
 
+  it('runs several one-message transactions at once, never two of one order, each order\'s in the order received', async () => {
+    const f = await fixture();
+    const orders = Array.from({ length: 6 }, () => randomUUID());
+    const events = Array.from({ length: 5 }, () => orders.map((orderId) => sampleOrderPlaced({ orderId }))).flat();
+    await createDirectPublisher(f.js, { namespace: f.ns }).publish(events);
+    const running = new Map<string, number>();
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let sameOrderAtOnce = 0;
+    const seen = new Map<string, string[]>();
+    await startRunner(
+      f,
+      async (event) => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        if ((running.get(event.orderId) ?? 0) > 0) sameOrderAtOnce += 1;
+        running.set(event.orderId, (running.get(event.orderId) ?? 0) + 1);
+        seen.set(event.orderId, [...(seen.get(event.orderId) ?? []), event.id]);
+        await new Promise((r) => setTimeout(r, 20));
+        running.set(event.orderId, running.get(event.orderId)! - 1);
+        inFlight -= 1;
+        return [];
+      },
+      { batchSize: 1, concurrency: 4 },
+    );
+    await eventually(async () => [...seen.values()].reduce((n, ids) => n + ids.length, 0) === 30, { timeoutMs: 20_000 });
+    expect(mostInFlight).toBeGreaterThan(1);
+    expect(mostInFlight).toBeLessThanOrEqual(4);
+    expect(sameOrderAtOnce).toBe(0);
+    for (const orderId of orders) expect(seen.get(orderId)).toEqual(events.filter((e) => e.orderId === orderId).map((e) => e.id));
+  });
+
   it('keeps its pull requests open across messages when it runs one message per transaction', async () => {
     const f = await fixture();
     const stream = streamForType('order.placed', f.ns).name;

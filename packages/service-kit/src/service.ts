@@ -81,6 +81,8 @@ export interface ConsumerSpec<TSchema extends Record<string, unknown>> {
   /** The event types `handler` acts on; the stream's other types are acked with no transaction. Default: all. */
   readonly types?: readonly EventType[];
   readonly batchSize?: number;
+  /** Transactions in flight at once; one order's messages never run concurrently (messaging `ConsumerRunnerOptions.concurrency`). */
+  readonly concurrency?: number;
   /**
    * The runner's write-only fast path (messaging `ConsumerRunnerOptions.writeOnly`): for an event
    * whose whole effect is a few idempotent writes, those writes as drizzle query builders (not
@@ -219,6 +221,7 @@ export async function startService<TSchema extends Record<string, unknown>>(
       lingerMs: env.CONSUMER_LINGER_MS,
       onCommitted: (rows) => relay.publishCommitted(rows),
       batchSize: spec.batchSize,
+      concurrency: spec.concurrency,
       clock: deps.clock,
       logger,
       metrics: messagingMetrics,

@@ -26,8 +26,17 @@ export function createNotificationService(options: NotificationServiceOptions = 
       const sender = options.sender ?? createSenderFromConfig(senderConfigFrom(deps.env), deps.logger);
       deps.logger.info({ channel: sender.channel }, 'notification sender');
       return [
-        // batchSize 1: sending is a side effect outside the transaction; see the handler's hazard note.
-        { name: 'notification-order-events', from: 'order', handler: createOrderEventHandler(sender), types: HANDLED_ORDER_EVENTS, batchSize: 1 },
+        // batchSize 1: sending is a side effect outside the transaction; see the handler's hazard
+        // note. So that one message per transaction keeps up, several run at once (never two of
+        // one order, which keeps "no confirmation after the cancellation was sent" intact).
+        {
+          name: 'notification-order-events',
+          from: 'order',
+          handler: createOrderEventHandler(sender),
+          types: HANDLED_ORDER_EVENTS,
+          batchSize: 1,
+          concurrency: 6,
+        },
       ];
     },
     buildApp,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvent, exampleEvent, type DomainEvent } from '@orderflow/contracts';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { createEvent, exampleEvent, streamOf, type DomainEvent } from '@orderflow/contracts';
 import { readEvents, waitForEvent } from '@orderflow/messaging/testing';
 import { startTestService, type TestService } from '@orderflow/service-kit/testing';
 import { eventually } from '@orderflow/testkit';
@@ -35,15 +36,18 @@ async function sentEventsOf(orderId: string) {
 }
 
 /**
- * Publishes `events`, then a marker confirmation for another order, and waits for the marker's
- * notification.sent. The consumer takes the order stream in sequence, so everything published
- * before the marker has been handled by then (or is being retried, which these tests do not do).
+ * Publishes `events` and waits until the consumer has handled (and acked) everything on its
+ * stream. Waiting for a later order's notification is not enough: several orders are handled at
+ * once (only one order's messages are kept in sequence).
  */
 async function publishAndSettle(events: DomainEvent[]): Promise<void> {
   for (const e of events) await svc.publisher.publish([e]);
-  const marker = confirmed();
-  await svc.publisher.publish([marker]);
-  await waitForEvent(svc.testNc, 'notification.sent', (x) => x.orderId === marker.orderId, { namespace: svc.namespace });
+  const jsm = await jetstreamManager(svc.testNc);
+  const stream = streamOf('order', svc.namespace).name;
+  await eventually(async () => {
+    const info = await jsm.consumers.info(stream, 'notification-order-events');
+    return info.num_pending === 0 && info.num_ack_pending === 0;
+  });
 }
 
 describe('notification service', () => {
