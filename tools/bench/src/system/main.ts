@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import pg from 'pg';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { serviceStreams } from '@orderflow/contracts';
 import { startInfra } from '@orderflow/testkit';
 import { cpuSince, cpuSnapshot, type CpuUsage } from '../cpu.js';
 import { formatProfile, summarize as summarizeProfile } from '../profile.js';
@@ -202,6 +204,14 @@ async function main(env: SystemBenchEnv): Promise<number> {
         (consumed[consumer] ??= {})[labels['outcome'] ?? '?'] = Number(m[2]);
       }
     }
+    // What each durable consumer still had to do when the load stopped: a consumer that cannot
+    // keep up shows here (its work spills into the next phase), not in the order latencies.
+    const backlog: Record<string, number> = {};
+    const jsm = await jetstreamManager(nc);
+    for (const stream of serviceStreams(stack.namespace)) {
+      const list = await jsm.consumers.list(stream.name).next().catch(() => []);
+      for (const c of list) backlog[c.name] = c.num_pending + c.num_ack_pending;
+    }
     finals.close();
     await nc.close();
 
@@ -212,6 +222,18 @@ async function main(env: SystemBenchEnv): Promise<number> {
       { check: `p99 POST→confirmed ≤ ${LIMITS.p99Ms} ms at ${env.rate ? `${rate}/s` : 'half the max rate'}`, pass: half.latencyMs.p99 <= LIMITS.p99Ms, value: `${half.latencyMs.p99} ms` },
       ...(services.some((s) => s.peakRssMb > 0)
         ? [{ check: `every service ≤ ${LIMITS.rssMb} MB RSS`, pass: services.every((s) => s.peakRssMb <= LIMITS.rssMb), value: `max ${Math.max(...services.map((s) => s.peakRssMb))} MB` }]
+        : []),
+      ...(Object.keys(backlog).length > 0
+        ? [
+            {
+              check: 'every consumer caught up when the load stopped',
+              pass: Object.values(backlog).every((n) => n === 0),
+              value: Object.entries(backlog)
+                .filter(([, n]) => n > 0)
+                .map(([c, n]) => `${c} ${n} behind`)
+                .join(', ') || 'none behind',
+            },
+          ]
         : []),
       { check: 'no errors, every order settled', pass: [max, half].every((p) => p.errors === 0 && p.unsettled === 0 && p.cancelled === 0), value: `${max.errors + half.errors} errors, ${max.unsettled + half.unsettled} unsettled` },
     ];
@@ -254,9 +276,10 @@ async function main(env: SystemBenchEnv): Promise<number> {
     }
     out.push('', 'service        peak RSS MB   CPU s');
     for (const s of services) out.push(`${s.name.padEnd(14)} ${String(s.peakRssMb).padStart(11)}   ${s.cpuSeconds ?? '-'}`);
-    out.push('', 'consumer                         ' + ['processed', 'duplicate', 'retried', 'dead_lettered'].map((o) => o.padStart(13)).join(''));
+    out.push('', 'consumer                         ' + ['processed', 'duplicate', 'retried', 'dead_lettered', 'behind at end'].map((o) => o.padStart(14)).join(''));
     for (const [consumer, outcomes] of Object.entries(consumed).sort()) {
-      out.push(`${consumer.padEnd(32)} ${['processed', 'duplicate', 'retried', 'dead_lettered'].map((o) => String(outcomes[o] ?? 0).padStart(13)).join('')}`);
+      const counts = ['processed', 'duplicate', 'retried', 'dead_lettered'].map((o) => String(outcomes[o] ?? 0).padStart(14));
+      out.push(`${consumer.padEnd(32)} ${counts.join('')}${String(backlog[consumer] ?? '-').padStart(14)}`);
     }
     out.push('');
     for (const c of checks) out.push(`${c.pass ? 'PASS' : 'MISS'}  ${c.check}: ${c.value}`);
@@ -296,6 +319,7 @@ async function main(env: SystemBenchEnv): Promise<number> {
           ratio,
           services,
           consumed,
+          backlog,
           checks,
         },
         null,
