@@ -127,7 +127,7 @@ export function isPgError(err: unknown, code: string): boolean {
  * Two-key lock space 7001, apart from the migration lock.
  */
 export async function lockOrder(tx: SqlExecutor, orderId: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(7001, hashtext(${orderId}))`);
+  await lockOrders(tx, [orderId]);
 }
 
 /**
@@ -139,4 +139,13 @@ export async function lockOrders(tx: SqlExecutor, orderIds: readonly string[]): 
   await tx.execute(
     sql`select pg_advisory_xact_lock(7001, k) from (select distinct hashtext(id) as k from unnest(${sql.param([...orderIds])}::text[]) as id order by k) as keys`,
   );
+}
+
+/**
+ * One column of `rows` as a single array parameter, for set-based statements
+ * (`insert … select * from unnest($1::uuid[], $2::text[], …)`): one prepared statement serves
+ * every batch size, where a multi-row VALUES list would be a new statement per size.
+ */
+export function arrayParam<T, V>(rows: readonly T[], pick: (row: T) => V) {
+  return sql.param(rows.map(pick));
 }

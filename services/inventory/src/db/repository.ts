@@ -1,4 +1,5 @@
 import { asc, eq, sql } from 'drizzle-orm';
+import { arrayParam } from '@orderflow/service-kit';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { cancelledOrders, products, reservations, type InventorySchema, type ReservationLine } from './schema.js';
 
@@ -28,19 +29,18 @@ export async function adjustStocks(tx: InventoryTx, deltas: readonly { sku: stri
   if (deltas.length === 0) return;
   await tx.execute(sql`
     update ${products} as p set stock = p.stock + u.delta, updated_at = ${at.toISOString()}::timestamptz
-    from unnest(${sql.param(deltas.map((d) => d.sku))}::text[], ${sql.param(deltas.map((d) => d.delta))}::int[]) as u(sku, delta)
+    from unnest(${arrayParam(deltas, (d) => d.sku)}::text[], ${arrayParam(deltas, (d) => d.delta)}::int[]) as u(sku, delta)
     where p.sku = u.sku`);
 }
 
 /** Reservations, all in one statement; an order answered already keeps its first answer. */
 export async function insertReservations(tx: InventoryTx, rows: readonly NewReservation[]): Promise<void> {
   if (rows.length === 0) return;
-  const column = <T>(f: (r: NewReservation) => T) => sql.param(rows.map(f));
   await tx.execute(sql`
     insert into ${reservations} (order_id, status, lines, amount_cents, currency, reason, created_at)
-    select * from unnest(${column((r) => r.orderId)}::uuid[], ${column((r) => r.status)}::text[], ${column((r) => JSON.stringify(r.lines))}::jsonb[],
-                         ${column((r) => r.amountCents ?? null)}::int[], ${column((r) => r.currency ?? null)}::text[], ${column((r) => r.reason ?? null)}::text[],
-                         ${column((r) => r.createdAt.toISOString())}::timestamptz[])
+    select * from unnest(${arrayParam(rows, (r) => r.orderId)}::uuid[], ${arrayParam(rows, (r) => r.status)}::text[], ${arrayParam(rows, (r) => JSON.stringify(r.lines))}::jsonb[],
+                         ${arrayParam(rows, (r) => r.amountCents ?? null)}::int[], ${arrayParam(rows, (r) => r.currency ?? null)}::text[], ${arrayParam(rows, (r) => r.reason ?? null)}::text[],
+                         ${arrayParam(rows, (r) => r.createdAt.toISOString())}::timestamptz[])
     on conflict do nothing`);
 }
 
@@ -67,16 +67,6 @@ export async function lockProducts(tx: InventoryTx, skus: readonly string[]): Pr
     .where(sql`${products.sku} = any(${sql.param([...skus])}::text[])`)
     .orderBy(asc(products.sku))
     .for('update');
-}
-
-/** Adds `delta` (negative to take) to each SKU's stock, in SKU order. */
-export async function adjustStock(tx: InventoryTx, lines: readonly { sku: string; quantity: number }[], sign: 1 | -1, at: Date): Promise<void> {
-  for (const line of [...lines].sort((a, b) => a.sku.localeCompare(b.sku))) {
-    await tx
-      .update(products)
-      .set({ stock: sql`${products.stock} + ${sign * line.quantity}`, updatedAt: at })
-      .where(eq(products.sku, line.sku));
-  }
 }
 
 export async function markReleased(tx: InventoryTx, orderId: string, at: Date): Promise<void> {

@@ -1,10 +1,9 @@
 import type { EventType } from '@orderflow/contracts';
-import type { AnyEventDraft, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
+import type { AnyEventDraft, DomainEvent, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
 import type { BatchEventHandler, EventHandler } from '@orderflow/messaging';
 import { lockOrder, lockOrders } from '@orderflow/service-kit';
 import type { InventorySchema } from '../db/schema.js';
 import {
-  adjustStock,
   adjustStocks,
   findReservationForUpdate,
   insertReservations,
@@ -25,7 +24,9 @@ export const HANDLED_ORDER_EVENTS = ['order.placed', 'order.cancelled'] as const
  * receive twice and in either order: a cancelled order's tombstone stops a late reservation,
  * and a reservation row stops a second one.
  */
-export const handleOrderEvent: EventHandler<InventorySchema> = async (event, { tx, now }) => {
+export const handleOrderEvent: EventHandler<InventorySchema> = (event, { tx, now }) => applyOrderEvent(tx, event, now);
+
+async function applyOrderEvent(tx: InventoryTx, event: DomainEvent, now: Date): Promise<AnyEventDraft[]> {
   switch (event.type) {
     case 'order.placed':
       return (await reserveAll(tx, [event], now))[0]!;
@@ -34,7 +35,7 @@ export const handleOrderEvent: EventHandler<InventorySchema> = async (event, { t
     default:
       return [];
   }
-};
+}
 
 /**
  * `handleOrderEvent` for a whole transaction's events at once (the runner's batchHandler). A
@@ -45,7 +46,7 @@ export const handleOrderEvents: BatchEventHandler<InventorySchema> = async (even
   const placed = events.filter((e): e is OrderPlaced => e.type === 'order.placed');
   if (placed.length === events.length) return reserveAll(ctx.tx, placed, ctx.now);
   const results: AnyEventDraft[][] = [];
-  for (const event of events) results.push([...(await handleOrderEvent(event, { ...ctx, deliveryCount: 1, working: () => undefined }))]);
+  for (const event of events) results.push(await applyOrderEvent(ctx.tx, event, ctx.now));
   return results;
 };
 
@@ -95,7 +96,8 @@ async function release(tx: InventoryTx, event: OrderCancelled, now: Date): Promi
   await markCancelled(tx, orderId, now);
   const reservation = await findReservationForUpdate(tx, orderId);
   if (reservation?.status !== 'RESERVED') return [];
-  await adjustStock(tx, reservation.lines, 1, now);
+  await lockProducts(tx, [...new Set(reservation.lines.map((l) => l.sku))].sort());
+  await adjustStocks(tx, reservation.lines.map(({ sku, quantity }) => ({ sku, delta: quantity })), now);
   await markReleased(tx, orderId, now);
   return [
     {

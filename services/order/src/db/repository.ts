@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { arrayParam } from '@orderflow/service-kit';
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import type { CancellationReason } from '@orderflow/contracts';
@@ -32,11 +33,11 @@ export async function findOrder(tx: OrderTx, id: string): Promise<Order | undefi
  * key check, which FOR UPDATE does — that pair deadlocked across two consumers' batches.
  */
 export async function findOrderForUpdate(tx: OrderTx, id: string): Promise<Order | undefined> {
-  return (await tx.select().from(orders).where(eq(orders.id, id)).for('no key update'))[0];
+  return (await lockOrders(tx, [id]))[0];
 }
 
 /**
- * `findOrderForUpdate` for many orders at once, locked in id order: two transactions locking
+ * The orders, row-locked as `findOrderForUpdate` says, in id order: two transactions locking
  * overlapping sets wait for each other instead of deadlocking. Missing ids are simply absent.
  */
 export async function lockOrders(tx: OrderTx, ids: readonly string[]): Promise<Order[]> {
@@ -55,14 +56,13 @@ export async function lockOrders(tx: OrderTx, ids: readonly string[]): Promise<O
  */
 export async function writeOrderStates(tx: OrderTx, rows: readonly Order[]): Promise<void> {
   if (rows.length === 0) return;
-  const column = <T>(f: (o: Order) => T) => sql.param(rows.map(f));
   await tx.execute(sql`
     update ${orders} as o set
       status = u.status, cancellation_reason = u.cancellation_reason, amount_cents = u.amount_cents,
       currency = u.currency, tracking_number = u.tracking_number, updated_at = u.updated_at
-    from unnest(${column((o) => o.id)}::uuid[], ${column((o) => o.status)}::text[], ${column((o) => o.cancellationReason)}::text[],
-                ${column((o) => o.amountCents)}::int[], ${column((o) => o.currency)}::text[], ${column((o) => o.trackingNumber)}::text[],
-                ${column((o) => o.updatedAt.toISOString())}::timestamptz[])
+    from unnest(${arrayParam(rows, (o) => o.id)}::uuid[], ${arrayParam(rows, (o) => o.status)}::text[], ${arrayParam(rows, (o) => o.cancellationReason)}::text[],
+                ${arrayParam(rows, (o) => o.amountCents)}::int[], ${arrayParam(rows, (o) => o.currency)}::text[], ${arrayParam(rows, (o) => o.trackingNumber)}::text[],
+                ${arrayParam(rows, (o) => o.updatedAt.toISOString())}::timestamptz[])
       as u(id, status, cancellation_reason, amount_cents, currency, tracking_number, updated_at)
     where o.id = u.id`);
 }
@@ -83,11 +83,10 @@ export async function recordTimeline(tx: OrderTx, entry: TimelineRow): Promise<v
 /** Timeline entries, all in one statement, recorded in the order given; facts already there are no-ops. */
 export async function recordTimelineRows(tx: OrderTx, rows: readonly TimelineRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const column = <T>(f: (r: TimelineRow) => T) => sql.param(rows.map(f));
   await tx.execute(sql`
     insert into ${orderTimeline} (order_id, fact, type, event_id, occurred_at)
-    select * from unnest(${column((r) => r.orderId)}::uuid[], ${column((r) => r.fact)}::text[], ${column((r) => r.type)}::text[],
-                         ${column((r) => r.eventId)}::uuid[], ${column((r) => r.occurredAt.toISOString())}::timestamptz[])
+    select * from unnest(${arrayParam(rows, (r) => r.orderId)}::uuid[], ${arrayParam(rows, (r) => r.fact)}::text[], ${arrayParam(rows, (r) => r.type)}::text[],
+                         ${arrayParam(rows, (r) => r.eventId)}::uuid[], ${arrayParam(rows, (r) => r.occurredAt.toISOString())}::timestamptz[])
     on conflict do nothing`);
 }
 

@@ -1,4 +1,5 @@
 import { desc, eq, sql } from 'drizzle-orm';
+import { arrayParam } from '@orderflow/service-kit';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { ChargeState } from '../domain/authorization.js';
 import { cancelledOrders, paymentOrders, payments, type PaymentSchema } from './schema.js';
@@ -31,11 +32,10 @@ export async function chargeStates(tx: PaymentTx, orderIds: readonly string[]): 
  */
 export async function insertPayments(tx: PaymentTx, rows: readonly NewPayment[]): Promise<void> {
   if (rows.length === 0) return;
-  const column = <T>(f: (r: NewPayment) => T) => sql.param(rows.map(f));
   await tx.execute(sql`
     insert into ${payments} (payment_id, order_id, amount_cents, currency, status, created_at)
-    select * from unnest(${column((r) => r.paymentId)}::uuid[], ${column((r) => r.orderId)}::uuid[], ${column((r) => r.amountCents)}::int[],
-                         ${column((r) => r.currency)}::text[], ${column((r) => r.status)}::text[], ${column((r) => r.createdAt.toISOString())}::timestamptz[])`);
+    select * from unnest(${arrayParam(rows, (r) => r.paymentId)}::uuid[], ${arrayParam(rows, (r) => r.orderId)}::uuid[], ${arrayParam(rows, (r) => r.amountCents)}::int[],
+                         ${arrayParam(rows, (r) => r.currency)}::text[], ${arrayParam(rows, (r) => r.status)}::text[], ${arrayParam(rows, (r) => r.createdAt.toISOString())}::timestamptz[])`);
 }
 
 export async function isCancelled(tx: PaymentTx, orderId: string): Promise<boolean> {

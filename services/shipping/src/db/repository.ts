@@ -1,4 +1,5 @@
 import { desc, eq, sql } from 'drizzle-orm';
+import { arrayParam } from '@orderflow/service-kit';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { DispatchState } from '../domain/shipment.js';
 import { cancelledOrders, shipments, shippingOrders, type ShippingSchema } from './schema.js';
@@ -30,11 +31,10 @@ export async function dispatchStates(tx: ShippingTx, orderIds: readonly string[]
 /** Shipments, all in one statement; a conflict means a second dispatch: fail and roll back. */
 export async function insertShipments(tx: ShippingTx, rows: readonly NewShipment[]): Promise<void> {
   if (rows.length === 0) return;
-  const column = <T>(f: (r: NewShipment) => T) => sql.param(rows.map(f));
   await tx.execute(sql`
     insert into ${shipments} (shipment_id, order_id, status, tracking_number, created_at)
-    select * from unnest(${column((r) => r.shipmentId)}::uuid[], ${column((r) => r.orderId)}::uuid[], ${column((r) => r.status)}::text[],
-                         ${column((r) => r.trackingNumber)}::text[], ${column((r) => r.createdAt.toISOString())}::timestamptz[])`);
+    select * from unnest(${arrayParam(rows, (r) => r.shipmentId)}::uuid[], ${arrayParam(rows, (r) => r.orderId)}::uuid[], ${arrayParam(rows, (r) => r.status)}::text[],
+                         ${arrayParam(rows, (r) => r.trackingNumber)}::text[], ${arrayParam(rows, (r) => r.createdAt.toISOString())}::timestamptz[])`);
 }
 
 /**
@@ -43,10 +43,9 @@ export async function insertShipments(tx: ShippingTx, rows: readonly NewShipment
  */
 export async function recordOutcomes(tx: ShippingTx, rows: readonly Outcome[], at: Date): Promise<void> {
   if (rows.length === 0) return;
-  const column = <T>(f: (r: Outcome) => T) => sql.param(rows.map(f));
   await tx.execute(sql`
     update ${shippingOrders} as so set outcome = u.outcome, failure_reason = u.failure_reason, decided_at = ${at.toISOString()}::timestamptz
-    from unnest(${column((r) => r.orderId)}::uuid[], ${column((r) => r.outcome)}::text[], ${column((r) => r.failureReason)}::text[])
+    from unnest(${arrayParam(rows, (r) => r.orderId)}::uuid[], ${arrayParam(rows, (r) => r.outcome)}::text[], ${arrayParam(rows, (r) => r.failureReason)}::text[])
       as u(order_id, outcome, failure_reason)
     where so.order_id = u.order_id and so.outcome is null`);
 }
