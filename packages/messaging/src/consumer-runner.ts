@@ -60,18 +60,39 @@ export interface BatchHandlerContext<TSchema extends Record<string, unknown> = R
   readonly log: Logger;
 }
 
+/** A batch handler's result for one event it could not handle (see {@link eventFailed}). */
+export interface EventFailure {
+  readonly failed: unknown;
+}
+
+/**
+ * The result of one event of a batch that failed while the others succeeded: the runner commits
+ * the others, forgets this one in the inbox (so its redelivery is fresh) and settles it as if its
+ * handler had thrown `error` (retried later, or dead-lettered). The batch handler must have undone
+ * this event's writes in the transaction. Meant for handlers with an effect outside the database
+ * (a mail): throwing would roll back, and so repeat, the effects of the events that succeeded.
+ */
+export function eventFailed(error: unknown): EventFailure {
+  return { failed: error };
+}
+
+function isEventFailure(result: readonly AnyEventDraft[] | EventFailure): result is EventFailure {
+  return !Array.isArray(result);
+}
+
 /**
  * Set-based handling: every fresh event of one transaction at once, in delivery order, so a
  * handler can read and write for all of them with a fixed number of statements instead of a few
- * per event. It returns each event's drafts, in the same order. Its effect must equal running the
- * single-event handler on each event in turn: when it throws, the transaction rolls back and the
- * events run again one transaction each through the single-event handler, which then settles the
- * one that fails (retry, `NotReadyError`, `PermanentError`).
+ * per event. It returns each event's drafts, in the same order, or `eventFailed(error)` for one
+ * whose writes it undid. Its effect must equal running the single-event handler on each event in
+ * turn: when it throws, the transaction rolls back and the events run again one transaction each
+ * through the single-event handler, which then settles the one that fails (retry,
+ * `NotReadyError`, `PermanentError`).
  */
 export type BatchEventHandler<TSchema extends Record<string, unknown> = Record<string, never>> = (
   events: readonly DomainEvent[],
   ctx: BatchHandlerContext<TSchema>,
-) => Promise<readonly (readonly AnyEventDraft[])[]>;
+) => Promise<readonly (readonly AnyEventDraft[] | EventFailure)[]>;
 
 export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> = Record<string, never>> {
   readonly nc: NatsConnection;
@@ -109,8 +130,8 @@ export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> =
   /**
    * Transactions in flight at once (default 1). Messages of one order (the subject's last token)
    * never run at the same time and run in the order received; others may. For a consumer that
-   * must run one message per transaction (`batchSize: 1`, e.g. one with a side effect outside the
-   * database), this is what keeps it from falling behind.
+   * must run one message per transaction (`batchSize: 1`), or whose transactions wait on
+   * something outside the database (a mail server), this is what keeps it from falling behind.
    */
   readonly concurrency?: number;
   /**
@@ -181,6 +202,8 @@ interface Item {
   readonly msg: JsMsg;
   readonly event: DomainEvent;
   outcome?: 'processed' | 'duplicate';
+  /** Set when a batch handler reported this event failed while its batch committed. */
+  failure?: { readonly error: unknown };
 }
 
 /** Pull requests each runner keeps open (see start()). */
@@ -204,13 +227,27 @@ async function beginWithInbox(client: pg.PoolClient, consumer: string, ids: read
   return results[1]!.rows;
 }
 
-async function commitWithOutbox(client: pg.PoolClient, records: readonly OutboxRecord[]): Promise<{ seq: string; id: string }[]> {
-  if (records.length === 0) {
+/**
+ * The outbox insert and `commit` in one round trip; first, when some events of the batch failed
+ * (see `eventFailed`), the deletion of their inbox rows, so that their redelivery is fresh.
+ */
+async function commitWithOutbox(
+  client: pg.PoolClient,
+  records: readonly OutboxRecord[],
+  forget?: { readonly consumer: string; readonly ids: readonly string[] },
+): Promise<{ seq: string; id: string }[]> {
+  const statements: string[] = [];
+  if (forget && forget.ids.length > 0) {
+    const ids = forget.ids.map((id) => `${client.escapeLiteral(id)}::uuid`).join(',');
+    statements.push(`delete from messaging_inbox where consumer = ${client.escapeLiteral(forget.consumer)} and event_id in (${ids})`);
+  }
+  if (records.length > 0) statements.push(outboxInsertText(client, records));
+  if (statements.length === 0) {
     await client.query('commit');
     return [];
   }
-  const results = (await client.query(`${outboxInsertText(client, records)}; commit`)) as unknown as pg.QueryResult<{ seq: string; id: string }>[];
-  return results[0]!.rows;
+  const results = (await client.query(`${statements.join('; ')}; commit`)) as unknown as pg.QueryResult<{ seq: string; id: string }>[];
+  return records.length > 0 ? results[statements.length - 1]!.rows : [];
 }
 
 /**
@@ -318,6 +355,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
         const freshIds = new Set((await beginWithInbox(client, name, ids)).map((r) => r.event_id));
         const tx = drizzle({ client, schema: options.schema ?? ({} as TSchema) });
         const records: OutboxRecord[] = [];
+        const failedIds: string[] = [];
         const fresh: Item[] = [];
         for (const item of items) {
           // Not fresh: handled by an earlier delivery (or earlier in this batch). Skip, then ack.
@@ -332,8 +370,13 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
           );
           if (results.length !== fresh.length) throw new Error(`${name}: batch handler returned ${results.length} results for ${fresh.length} events`);
           fresh.forEach((item, k) => {
-            const drafts = results[k]!;
-            if (drafts.length > 0) runWithContext(contextOf(item), () => records.push(...toOutboxRecords(drafts, { source, now }).records));
+            const result = results[k]!;
+            if (isEventFailure(result)) {
+              item.failure = { error: result.failed };
+              failedIds.push(item.event.id.toLowerCase());
+              return;
+            }
+            if (result.length > 0) runWithContext(contextOf(item), () => records.push(...toOutboxRecords(result, { source, now }).records));
             item.outcome = 'processed';
           });
         } else {
@@ -355,11 +398,14 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
             item.outcome = 'processed';
           }
         }
-        const outboxRows = await commitWithOutbox(client, records);
+        const outboxRows = await commitWithOutbox(client, records, { consumer: name, ids: failedIds });
         if (outboxRows.length > 0) options.onCommitted?.(withSeqs(records, outboxRows));
       });
     } catch (err) {
-      for (const item of items) delete item.outcome;
+      for (const item of items) {
+        delete item.outcome;
+        delete item.failure;
+      }
       throw err;
     }
   }
@@ -462,7 +508,11 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       try {
         await runTransaction(pending, state);
         await options.faults?.beforeAck?.();
-        ackAll(pending, started);
+        ackAll(
+          pending.filter((i) => i.failure === undefined),
+          started,
+        );
+        for (const item of pending) if (item.failure !== undefined) await settleFailure(item, item.failure.error, started);
         return;
       } catch (err) {
         // One bad message must not hold back the others. When a handler threw, that message is

@@ -9,7 +9,7 @@ export { collectOutbox, enqueue, toOutboxRecords } from './outbox.js';
 export { createOutboxRelay } from './relay.js';
 export { commitInOneRoundTrip, createGroupCommit, inlineQuery, literalOf } from './one-round-trip.js';
 export { ensureStreams, ensureConsumer } from './provision.js';
-export { createConsumerRunner } from './consumer-runner.js';
+export { createConsumerRunner, eventFailed } from './consumer-runner.js';
 export { retryDelay, defaultRetryPolicy, defaultWaitPolicy } from './backoff.js';
 export { isInfrastructureError } from './infra-errors.js';
 export {
@@ -30,7 +30,7 @@ export type { CommittedOutboxRow, EnqueueOptions, OutboxRecord } from './outbox.
 export type { OutboxRelay, OutboxRelayOptions } from './relay.js';
 export type { GroupCommitOptions, ParameterizedQuery } from './one-round-trip.js';
 export type { StreamSettings, ConsumerDefinition } from './provision.js';
-export type { BatchEventHandler, BatchHandlerContext, ConsumerRunner, ConsumerRunnerOptions, EventHandler, HandlerContext } from './consumer-runner.js';
+export type { BatchEventHandler, BatchHandlerContext, EventFailure, ConsumerRunner, ConsumerRunnerOptions, EventHandler, HandlerContext } from './consumer-runner.js';
 export type { RetryPolicy } from './backoff.js';
 export type { DeadLetter, DeadLetterReason } from './dead-letters.js';
 export type { EventPublisher } from './publisher.js';

@@ -7,6 +7,7 @@ import { createEvent, streamForType, subjectFilter, subjectFor, type DomainEvent
 import {
   createConsumerRunner,
   createDirectPublisher,
+  eventFailed,
   listDeadLetters,
   NotReadyError,
   PermanentError,
@@ -286,6 +287,42 @@ describe('consumer runner', () => {
     expect(new Set(ids).size).toBe(19); // the rolled-back batch left nothing behind
     expect(ids).not.toContain(bad.id);
     expect(batchCalls).toBeGreaterThan(0);
+  });
+
+  it('commits a batch but for the event its batch handler reports failed, which is retried alone; no effect happens twice', async () => {
+    const f = await fixture();
+    const events = Array.from({ length: 20 }, () => sampleOrderPlaced());
+    const bad = events[7]!;
+    await createDirectPublisher(f.js, { namespace: f.ns }).publish(events);
+    // The effect outside the database (a mail): a batch that rolled back would repeat it.
+    const sent = new Map<string, number>();
+    const send = (e: DomainEvent) => sent.set(e.id, (sent.get(e.id) ?? 0) + 1);
+    let badFailures = 0;
+    await startRunner(f, recordingHandler('test-consumer', async (e) => void send(e)), {
+      batchSize: 50,
+      retry: { baseMs: 50, maxMs: 200 },
+      batchHandler: async (batch, { tx }) => {
+        const results = [];
+        for (const e of batch) {
+          if (e.id === bad.id && badFailures === 0) {
+            badFailures += 1;
+            results.push(eventFailed(new Error('the mail server refused it')));
+            continue;
+          }
+          send(e);
+          await tx.execute(sql`insert into effects (event_id, consumer) values (${e.id}, 'test-consumer')`);
+          results.push([]);
+        }
+        return results;
+      },
+    });
+    await eventually(async () => (await f.effects()).length === 20);
+    await new Promise((r) => setTimeout(r, 300));
+    const ids = (await f.effects()).map((r) => r.event_id);
+    expect(new Set(ids).size).toBe(20); // the failed one was redelivered as fresh and handled
+    expect(badFailures).toBe(1); // it did go through a batch and fail there
+    for (const e of events) expect(sent.get(e.id), e.id).toBe(1);
+    expect(await listDeadLetters(f.jsm, { namespace: f.ns })).toHaveLength(0);
   });
 
   it('runs several one-message transactions at once, never two of one order, each order\'s in the order received', async () => {

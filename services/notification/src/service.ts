@@ -3,7 +3,7 @@ import type { ServiceDefinition } from '@orderflow/service-kit';
 import { buildApp } from './app.js';
 import { schema, type NotificationSchema } from './db/schema.js';
 import { senderConfigFrom } from './env.js';
-import { HANDLED_ORDER_EVENTS, createOrderEventHandler } from './handlers/order-events.js';
+import { HANDLED_ORDER_EVENTS, createOrderEventBatchHandler, createOrderEventHandler } from './handlers/order-events.js';
 import { createSenderFromConfig, type NotificationSender } from './senders/index.js';
 
 /** Options of {@link createNotificationService}. */
@@ -26,16 +26,19 @@ export function createNotificationService(options: NotificationServiceOptions = 
       const sender = options.sender ?? createSenderFromConfig(senderConfigFrom(deps.env), deps.logger);
       deps.logger.info({ channel: sender.channel }, 'notification sender');
       return [
-        // batchSize 1: sending is a side effect outside the transaction; see the handler's hazard
-        // note. So that one message per transaction keeps up, several run at once (never two of
-        // one order, which keeps "no confirmation after the cancellation was sent" intact).
+        // Sending is a side effect outside the transaction (see the handlers' hazard note): the
+        // batch handler sends a transaction's messages at once and reports only the unsent ones
+        // failed, so a refused message never rolls back, and re-sends, the others. Two
+        // transactions run at once, so one batch's sending overlaps the next one's statements
+        // (never two of one order, which keeps "no confirmation after the cancellation was sent"
+        // intact).
         {
           name: 'notification-order-events',
           from: 'order',
           handler: createOrderEventHandler(sender),
+          batchHandler: createOrderEventBatchHandler(sender),
           types: HANDLED_ORDER_EVENTS,
-          batchSize: 1,
-          concurrency: 6,
+          concurrency: 2,
         },
       ];
     },

@@ -5,7 +5,9 @@ import { createEvent, exampleEvent, streamOf, type DomainEvent } from '@orderflo
 import { readEvents, waitForEvent } from '@orderflow/messaging/testing';
 import { startTestService, type TestService } from '@orderflow/service-kit/testing';
 import { eventually } from '@orderflow/testkit';
-import { createNotificationService, loadEnv } from '../src/service.js';
+import { silentLogger } from '@orderflow/messaging';
+import { createNotificationService, loadEnv, type NotificationSender } from '../src/service.js';
+import { createOrderEventBatchHandler } from '../src/handlers/order-events.js';
 import type { NotificationSchema } from '../src/db/schema.js';
 import { cancelled, confirmed, recordingSender } from './support.js';
 
@@ -40,10 +42,16 @@ async function sentEventsOf(orderId: string) {
  * stream. Waiting for a later order's notification is not enough: several orders are handled at
  * once (only one order's messages are kept in sequence).
  */
-async function publishAndSettle(events: DomainEvent[]): Promise<void> {
-  for (const e of events) await svc.publisher.publish([e]);
-  const jsm = await jetstreamManager(svc.testNc);
-  const stream = streamOf('order', svc.namespace).name;
+async function publishAndSettle(events: DomainEvent[], { burst = false, on = svc }: { burst?: boolean; on?: TestService<NotificationSchema> } = {}): Promise<void> {
+  // A burst is one pipelined publish, so the consumer takes the events in batches.
+  if (burst) await on.publisher.publish(events);
+  else for (const e of events) await on.publisher.publish([e]);
+  await settled(on);
+}
+
+async function settled(on: TestService<NotificationSchema>): Promise<void> {
+  const jsm = await jetstreamManager(on.testNc);
+  const stream = streamOf('order', on.namespace).name;
   await eventually(async () => {
     const info = await jsm.consumers.info(stream, 'notification-order-events');
     return info.num_pending === 0 && info.num_ack_pending === 0;
@@ -100,6 +108,53 @@ describe('notification service', () => {
     expect((await notificationsOf(orderId)).map((n) => n.type)).toEqual(['order.cancelled']);
     expect((await sentEventsOf(orderId)).map((x) => x.data.kind)).toEqual(['order.cancelled']);
     expect(sender.sent.find((m) => m.subject.includes(orderId))?.text).toContain('we cannot ship to your address');
+  });
+
+  it('tells a burst of orders once each, a batch at a time as one by one: repeated facts, a stale confirmation', async () => {
+    const orders = Array.from({ length: 12 }, () => randomUUID());
+    const alreadyCancelled = randomUUID();
+    await publishAndSettle([cancelled(alreadyCancelled)]);
+    const first = orders.map((id) => confirmed(id));
+    const repeated: string = orders[3]!; // confirmed again, as a new event
+    const cancelledToo: string = orders[5]!;
+    await publishAndSettle(
+      [...first, confirmed(alreadyCancelled), confirmed(repeated), cancelled(cancelledToo), first[7]!],
+      { burst: true },
+    );
+    for (const orderId of orders) {
+      const kinds = orderId === cancelledToo ? ['order.confirmed', 'order.cancelled'] : ['order.confirmed'];
+      expect((await notificationsOf(orderId)).map((n) => n.type)).toEqual(kinds);
+      expect((await sentEventsOf(orderId)).map((x) => x.data.kind).sort()).toEqual([...kinds].sort());
+      expect(sender.sent.filter((m) => m.subject.includes(orderId))).toHaveLength(kinds.length);
+    }
+    expect((await notificationsOf(alreadyCancelled)).map((n) => n.type)).toEqual(['order.cancelled']);
+    expect(sender.sent.filter((m) => m.subject.includes(alreadyCancelled))).toHaveLength(1);
+  });
+
+  it('batch handler: claims and sends a batch at once; takes back only the claim of a message the sender refused and reports that event failed', async () => {
+    const events = Array.from({ length: 5 }, () => confirmed());
+    const refused = events[2]!;
+    const stale = randomUUID();
+    await publishAndSettle([cancelled(stale)]);
+    const mails: string[] = [];
+    const picky: NotificationSender = {
+      channel: 'log',
+      async send(message) {
+        if (message.to === refused.data.customerEmail) throw new Error('550 mailbox unavailable');
+        mails.push(message.to);
+      },
+    };
+    const results = await svc.deps.db.transaction((tx) =>
+      createOrderEventBatchHandler(picky)([...events, confirmed(stale)], { tx, now: new Date(), log: silentLogger }),
+    );
+    expect(results).toHaveLength(6);
+    results.forEach((result, k) => {
+      if (k === 2) expect(result).toEqual({ failed: expect.objectContaining({ message: '550 mailbox unavailable' }) });
+      else if (k === 5) expect(result).toEqual([]); // stale: the cancellation was sent
+      else expect(result).toEqual([expect.objectContaining({ type: 'notification.sent', orderId: events[k]!.orderId })]);
+    });
+    expect(mails.sort()).toEqual(events.filter((e) => e !== refused).map((e) => e.data.customerEmail).sort());
+    for (const e of events) expect(await notificationsOf(e.orderId)).toHaveLength(e === refused ? 0 : 1);
   });
 
   it('ignores order.placed', async () => {
@@ -170,5 +225,39 @@ describe('notification service with a failing sender', () => {
     );
     expect(events).toHaveLength(1);
     expect(flaky.attempts).toBe(3);
+  });
+});
+
+describe('notification service with a sender that refuses one recipient once', () => {
+  let refusals = 0;
+  const refusedTo = 'refused-once@example.com';
+  const mails: string[] = [];
+  const picky: NotificationSender = {
+    channel: 'log',
+    async send(message) {
+      if (message.to === refusedTo && refusals === 0) {
+        refusals += 1;
+        throw new Error('451 try again later');
+      }
+      mails.push(message.to);
+    },
+  };
+  let pickySvc: TestService<NotificationSchema>;
+  beforeAll(async () => {
+    pickySvc = await startTestService(createNotificationService({ sender: picky }), loadEnv);
+  });
+  afterAll(async () => {
+    await pickySvc?.close();
+  });
+
+  it('sends every other message of the burst once, and the refused one once when retried', async () => {
+    const events = Array.from({ length: 15 }, (_, k) => (k === 6 ? confirmed(randomUUID(), refusedTo) : confirmed()));
+    await publishAndSettle(events, { burst: true, on: pickySvc });
+    await eventually(async () => mails.includes(refusedTo));
+    await settled(pickySvc);
+    expect(refusals).toBe(1);
+    expect(mails.sort()).toEqual(events.map((e) => e.data.customerEmail).sort()); // each exactly once
+    const sent = await readEvents(pickySvc.testNc, 'notification.sent', { namespace: pickySvc.namespace });
+    expect(sent.map((e) => e.orderId).sort()).toEqual(events.map((e) => e.orderId).sort());
   });
 });
