@@ -6,6 +6,8 @@ import { startTestService, type TestService } from '@orderflow/service-kit/testi
 import { eventually } from '@orderflow/testkit';
 import { findShippingOrder, isCancelled } from '../src/db/repository.js';
 import type { ShippingSchema } from '../src/db/schema.js';
+import { HANDLED_ORDER_EVENTS, handleOrderEvent, orderEventWrites } from '../src/handlers/order-events.js';
+import { silentLogger } from '@orderflow/messaging';
 import { loadEnv, shippingService } from '../src/service.js';
 
 interface ShipmentDto {
@@ -80,6 +82,26 @@ async function shipFreshOrder() {
 }
 
 describe('shipping service', () => {
+  it('writes the same row for order.placed through its handler as through the write-only path', async () => {
+    expect(HANDLED_ORDER_EVENTS).toContain('order.placed');
+    const now = new Date('2026-11-30T12:00:00.000Z');
+    const [viaHandler, viaWrites] = [randomUUID(), randomUUID()];
+    const byHandler = facts(viaHandler).placed();
+    await svc.deps.db.transaction(async (tx) => {
+      await handleOrderEvent(byHandler, { tx, now, log: silentLogger, deliveryCount: 1, working: () => undefined });
+    });
+    const byWrites = { ...facts(viaWrites).placed(), data: byHandler.data } as typeof byHandler;
+    for (const q of orderEventWrites(svc.deps.db)(byWrites, now) ?? []) {
+      const { sql: text, params } = q.toSQL();
+      await svc.deps.pool.query(text, params);
+    }
+    const { rows } = await svc.deps.pool.query(`select * from shipping_orders where order_id = any($1::uuid[]) order by order_id = $2`, [[viaHandler, viaWrites], viaWrites]);
+    expect(rows).toHaveLength(2);
+    const [a, b] = rows.map(({ order_id: _id, ...rest }: Record<string, unknown>) => rest);
+    expect(b).toEqual(a);
+    expect(a).toMatchObject({ received_at: now });
+  });
+
   it('schedules a shipment for an authorized payment and lists it', async () => {
     const orderId = randomUUID();
     const f = facts(orderId);

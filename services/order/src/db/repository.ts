@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm';
-import { arrayParam } from '@orderflow/service-kit';
+import { arrayParam, statementTemplate } from '@orderflow/service-kit';
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import type { CancellationReason } from '@orderflow/contracts';
@@ -17,9 +17,21 @@ export type TimelineEntry = { type: string; occurredAt: Date };
 /** One row of the timeline as recorded (the fact is the key per order). */
 export type TimelineRow = { orderId: string; fact: string; type: string; eventId: string; occurredAt: Date };
 
-/** The insert of a new order, not yet run (for `deps.commitAtOnce`). */
-export function insertOrderQuery(tx: OrderTx, row: NewOrder) {
-  return tx.insert(orders).values(row);
+/** What `POST /orders` knows of a new order (the columns it leaves to their defaults are absent). */
+export type NewOrderRow = Pick<
+  NewOrder,
+  'id' | 'status' | 'customerId' | 'customerEmail' | 'items' | 'shippingAddress' | 'correlationId' | 'idempotencyKey' | 'requestHash' | 'createdAt' | 'updatedAt'
+>;
+
+const insertOrderStatement = (db: OrderTx, row: NewOrderRow) => db.insert(orders).values(row);
+const insertOrderTemplate = statementTemplate<OrderTx, NewOrderRow>(
+  ['id', 'status', 'customerId', 'customerEmail', 'items', 'shippingAddress', 'correlationId', 'idempotencyKey', 'requestHash', 'createdAt', 'updatedAt'],
+  insertOrderStatement,
+);
+
+/** The insert of a new order, not yet run (for `deps.commitAtOnce`); built once (`statementTemplate`). */
+export function insertOrderQuery(tx: OrderTx, row: NewOrderRow) {
+  return insertOrderTemplate(tx, row);
 }
 
 export async function findOrder(tx: OrderTx, id: string): Promise<Order | undefined> {
@@ -77,7 +89,7 @@ export async function markCancelled(tx: OrderTx, id: string, reason: Cancellatio
 
 /** Records one fact of the order's timeline; a second record of the same fact is a no-op. */
 export async function recordTimeline(tx: OrderTx, entry: TimelineRow): Promise<void> {
-  await recordTimelineQuery(tx, entry);
+  await recordTimelineStatement(tx, entry);
 }
 
 /** Timeline entries, all in one statement, recorded in the order given; facts already there are no-ops. */
@@ -90,9 +102,12 @@ export async function recordTimelineRows(tx: OrderTx, rows: readonly TimelineRow
     on conflict do nothing`);
 }
 
-/** The timeline insert of `recordTimeline`, not yet run (for `deps.commitAtOnce`). */
+const recordTimelineStatement = (db: OrderTx, entry: TimelineRow) => db.insert(orderTimeline).values(entry).onConflictDoNothing();
+const recordTimelineTemplate = statementTemplate<OrderTx, TimelineRow>(['orderId', 'fact', 'type', 'eventId', 'occurredAt'], recordTimelineStatement);
+
+/** The timeline insert of `recordTimeline`, not yet run (for `deps.commitAtOnce` and the write-only path). */
 export function recordTimelineQuery(tx: OrderTx, entry: TimelineRow) {
-  return tx.insert(orderTimeline).values(entry).onConflictDoNothing();
+  return recordTimelineTemplate(tx, entry);
 }
 
 /** The order's timeline, oldest first (ties in the order they were recorded). */

@@ -1,5 +1,5 @@
 import { desc, eq, sql } from 'drizzle-orm';
-import { arrayParam } from '@orderflow/service-kit';
+import { arrayParam, statementTemplate } from '@orderflow/service-kit';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { ChargeState } from '../domain/authorization.js';
 import { cancelledOrders, paymentOrders, payments, type PaymentSchema } from './schema.js';
@@ -48,13 +48,21 @@ export async function markCancelled(tx: PaymentTx, orderId: string, at: Date): P
 }
 
 /** Remembers what `order.placed` told payment; a second copy of the fact changes nothing. */
-export async function insertPaymentOrder(tx: PaymentTx, row: typeof paymentOrders.$inferInsert): Promise<void> {
-  await insertPaymentOrderQuery(tx, row);
+export async function insertPaymentOrder(tx: PaymentTx, row: PaymentOrderRow): Promise<void> {
+  await insertPaymentOrderStatement(tx, row);
 }
 
-/** The insert of `insertPaymentOrder`, not yet run (the consumer runner's write-only path). */
-export function insertPaymentOrderQuery(tx: PaymentTx, row: typeof paymentOrders.$inferInsert) {
-  return tx.insert(paymentOrders).values(row).onConflictDoNothing();
+type PaymentOrderRow = Required<typeof paymentOrders.$inferInsert>;
+
+const insertPaymentOrderStatement = (db: PaymentTx, row: PaymentOrderRow) => db.insert(paymentOrders).values(row).onConflictDoNothing();
+const insertPaymentOrderTemplate = statementTemplate<PaymentTx, PaymentOrderRow>(
+  ['orderId', 'paymentToken', 'customerId', 'customerEmail', 'receivedAt'],
+  insertPaymentOrderStatement,
+);
+
+/** The insert of `insertPaymentOrder`, not yet run (the consumer runner's write-only path); built once. */
+export function insertPaymentOrderQuery(tx: PaymentTx, row: PaymentOrderRow) {
+  return insertPaymentOrderTemplate(tx, row);
 }
 
 /** The payment of an order (at most one), row-locked until commit. */

@@ -1,5 +1,5 @@
 import { desc, eq, sql } from 'drizzle-orm';
-import { arrayParam } from '@orderflow/service-kit';
+import { arrayParam, statementTemplate } from '@orderflow/service-kit';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { DispatchState } from '../domain/shipment.js';
 import { cancelledOrders, shipments, shippingOrders, type ShippingSchema } from './schema.js';
@@ -61,13 +61,19 @@ export async function isCancelled(tx: ShippingTx, orderId: string): Promise<bool
 }
 
 /** Remembers where to ship; a second copy of `order.placed` changes nothing (nor resets `outcome`). */
-export async function insertShippingOrder(tx: ShippingTx, row: typeof shippingOrders.$inferInsert): Promise<void> {
-  await insertShippingOrderQuery(tx, row);
+export async function insertShippingOrder(tx: ShippingTx, row: ShippingOrderRow): Promise<void> {
+  await insertShippingOrderStatement(tx, row);
 }
 
-/** The insert of `insertShippingOrder`, not yet run (the consumer runner's write-only path). */
-export function insertShippingOrderQuery(tx: ShippingTx, row: typeof shippingOrders.$inferInsert) {
-  return tx.insert(shippingOrders).values(row).onConflictDoNothing();
+/** What `order.placed` tells shipping (the outcome comes later). */
+type ShippingOrderRow = Pick<typeof shippingOrders.$inferInsert, 'orderId' | 'shippingAddress' | 'country'> & { receivedAt: Date };
+
+const insertShippingOrderStatement = (db: ShippingTx, row: ShippingOrderRow) => db.insert(shippingOrders).values(row).onConflictDoNothing();
+const insertShippingOrderTemplate = statementTemplate<ShippingTx, ShippingOrderRow>(['orderId', 'shippingAddress', 'country', 'receivedAt'], insertShippingOrderStatement);
+
+/** The insert of `insertShippingOrder`, not yet run (the consumer runner's write-only path); built once. */
+export function insertShippingOrderQuery(tx: ShippingTx, row: ShippingOrderRow) {
+  return insertShippingOrderTemplate(tx, row);
 }
 
 export async function findShippingOrder(tx: ShippingTx, orderId: string): Promise<ShippingOrder | undefined> {
