@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '@orderflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, runMigrations, type MigrationSet } from '../src/index.js';
@@ -8,13 +9,30 @@ const sets: MigrationSet[] = [
   { folder: fileURLToPath(new URL('fixtures/migrations/extra', import.meta.url)), table: '__extra_migrations' },
 ];
 
+/**
+ * Advisory locks held in this test's database. pg_locks lists the whole cluster's, and other test
+ * files (the services' order locks) run beside this one: counting them all made these tests fail
+ * now and then when the suites ran in parallel.
+ */
+const ADVISORY_LOCKS_HERE =
+  "select count(*)::int as n from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())";
+
 describe('runMigrations', () => {
   let database: TestDatabase;
+  let other: TestDatabase;
+  let bystander: pg.Client;
 
   beforeAll(async () => {
     database = await createTestDatabase({ prefix: 'kit_migrate' });
+    // Another database's session holding an advisory lock throughout, as a parallel suite may.
+    other = await createTestDatabase({ prefix: 'kit_bystander' });
+    bystander = new pg.Client({ connectionString: other.url });
+    await bystander.connect();
+    await bystander.query('select pg_advisory_lock(42)');
   });
   afterAll(async () => {
+    await bystander?.end();
+    await other?.drop();
     await database.drop();
   });
 
@@ -37,7 +55,7 @@ describe('runMigrations', () => {
       // Running again is a no-op, and no advisory lock is left behind.
       await runMigrations(replicas[1]!.db, sets);
       expect((await pool.query('select count(*)::int as n from migration_runs')).rows[0]).toEqual({ n: 3 });
-      const locks = await pool.query("select count(*)::int as n from pg_locks where locktype = 'advisory'");
+      const locks = await pool.query(ADVISORY_LOCKS_HERE);
       expect(locks.rows[0]).toEqual({ n: 0 });
     } finally {
       await Promise.all(replicas.map((r) => r.close()));
@@ -48,7 +66,7 @@ describe('runMigrations', () => {
     const handle = createDb(database.url, { max: 2 });
     try {
       await expect(runMigrations(handle.db, [{ folder: '/nonexistent/migrations', table: '__broken_migrations' }])).rejects.toThrow();
-      const locks = await handle.pool.query("select count(*)::int as n from pg_locks where locktype = 'advisory'");
+      const locks = await handle.pool.query(ADVISORY_LOCKS_HERE);
       expect(locks.rows[0]).toEqual({ n: 0 });
       await runMigrations(handle.db, sets);
     } finally {
