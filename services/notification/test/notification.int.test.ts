@@ -157,6 +157,26 @@ describe('notification service', () => {
     for (const e of events) expect(await notificationsOf(e.orderId)).toHaveLength(e === refused ? 0 : 1);
   });
 
+  it('batch handler: sends a large batch eight messages at a time (the SMTP sender opens a connection per message)', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let sent = 0;
+    const slow: NotificationSender = {
+      channel: 'log',
+      async send() {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight -= 1;
+        sent += 1;
+      },
+    };
+    const events = Array.from({ length: 30 }, () => confirmed());
+    await svc.deps.db.transaction((tx) => createOrderEventBatchHandler(slow)(events, { tx, now: new Date(), log: silentLogger }));
+    expect(sent).toBe(30);
+    expect(most).toBe(8);
+  });
+
   it('ignores order.placed', async () => {
     const placed = createEvent(
       { type: 'order.placed', orderId: randomUUID(), data: exampleEvent('order.placed').data },

@@ -2,7 +2,7 @@ import type { EventType } from '@orderflow/contracts';
 import type { AnyEventDraft } from '@orderflow/contracts';
 import { eventFailed, type BatchEventHandler, type EventFailure, type EventHandler } from '@orderflow/messaging';
 import type { NotificationSchema } from '../db/schema.js';
-import { claimNotification, claimNotifications, hasNotification, ordersNotifiedOf, unclaimNotifications } from '../db/repository.js';
+import { claimNotification, claimNotifications, hasNotification, ordersNotifiedOf, unclaimNotifications, type ClaimedNotification } from '../db/repository.js';
 import { renderNotification, type OutgoingMessage } from '../domain/message.js';
 import { decideNotification } from '../domain/notification.js';
 import type { NotificationSender } from '../senders/sender.js';
@@ -60,10 +60,13 @@ export function createOrderEventHandler(sender: NotificationSender): EventHandle
   };
 }
 
+/** Messages a batch sends at once. */
+const SENDS_AT_ONCE = 8;
+
 /**
  * The set-based form of {@link createOrderEventHandler}, for a transaction of several events: one
  * read (which confirmed orders were already told of their cancellation), one insert claiming every
- * message, the messages sent at once, and for those the sender refused, one delete taking their
+ * message, the messages sent (eight at a time), and for those the sender refused, one delete taking their
  * claims back; those events are reported failed (`eventFailed`) and retried alone, while the
  * others commit, so no message that went out is rolled back and sent again.
  *
@@ -95,14 +98,21 @@ export function createOrderEventBatchHandler(sender: NotificationSender): BatchE
       }),
     );
     const claimOf = new Map(claims.map((c) => [c.orderId, c]));
-    const outcomes = await Promise.allSettled(
-      events.map(async (event) => {
-        const claimed = wanted.has(event.id) ? claimOf.get(event.orderId) : undefined;
-        if (!claimed) return undefined; // ignored, or this order was already told about this state
-        await sender.send(wanted.get(event.id)!);
-        return claimed;
-      }),
-    );
+    const outcomes: PromiseSettledResult<ClaimedNotification | undefined>[] = [];
+    // At most SENDS_AT_ONCE messages in flight: the SMTP sender opens a connection per message.
+    for (let from = 0; from < events.length; from += SENDS_AT_ONCE) {
+      const chunk = events.slice(from, from + SENDS_AT_ONCE);
+      outcomes.push(
+        ...(await Promise.allSettled(
+          chunk.map(async (event) => {
+            const claimed = wanted.has(event.id) ? claimOf.get(event.orderId) : undefined;
+            if (!claimed) return undefined; // ignored, or this order was already told about this state
+            await sender.send(wanted.get(event.id)!);
+            return claimed;
+          }),
+        )),
+      );
+    }
     const unsent = events.flatMap((event, k) => (outcomes[k]!.status === 'rejected' ? [claimOf.get(event.orderId)!.id] : []));
     await unclaimNotifications(tx, unsent);
     return outcomes.map((outcome): readonly AnyEventDraft[] | EventFailure => {
