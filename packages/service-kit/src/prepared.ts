@@ -22,19 +22,26 @@ function nameOf(text: string): string | undefined {
  * Postgres' CPU. Queries that carry a name, take no parameters or are submittables
  * (cursors, streams) pass through unchanged.
  *
+ * Except set-based statements (any parameter is an array: `unnest($1::uuid[])`, `= any($1)`):
+ * they run once per batch, not per event, and their best plan depends on the batch's size and the
+ * tables' current sizes. Postgres settles a named statement on a generic plan after five runs
+ * and keeps it; made while a table was small (a new database, the benchmark's), that plan is a
+ * hash join over a sequential scan, and it went on scanning whole tables of thousands of rows for
+ * every batch as they grew. Unnamed, they are planned at each execution for the tables as they are.
+ *
  * Hazard: a prepared statement's plan outlives DDL on the tables it reads (`cached plan must not
  * change result type`): run schema changes before the pool serves queries, as startService does.
  */
 export function prepareByDefault(client: pg.ClientBase): void {
   const original = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown): unknown => {
-    if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {
+    if (typeof config === 'string' && Array.isArray(values) && values.length > 0 && !values.some(Array.isArray)) {
       const name = nameOf(config);
       if (name !== undefined) return original({ text: config, values, name }, callback);
     } else if (config !== null && typeof config === 'object' && !('submit' in config)) {
       const q = config as pg.QueryConfig;
       const params = Array.isArray(values) ? values : q.values;
-      if (q.name === undefined && typeof q.text === 'string' && Array.isArray(params) && params.length > 0) {
+      if (q.name === undefined && typeof q.text === 'string' && Array.isArray(params) && params.length > 0 && !params.some(Array.isArray)) {
         const name = nameOf(q.text);
         if (name !== undefined) return original({ ...q, name }, values, callback);
       }

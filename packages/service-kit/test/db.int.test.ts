@@ -76,6 +76,37 @@ describe('createDb', () => {
   });
 });
 
+describe('set-based statements', () => {
+  it('plans a statement with an array parameter at each execution, so it finds the index once its table has grown', async () => {
+    const name = `kit_plans_${randomBytes(4).toString('hex')}`;
+    await ensureDatabase(testInfra().adminDatabaseUrl, name);
+    created.push(name);
+    const handle = createDb(databaseUrlFor(testInfra().adminDatabaseUrl, name), { max: 1 });
+    try {
+      await handle.pool.query('create table things (id uuid primary key, n int not null)');
+      await handle.pool.query('insert into things select gen_random_uuid(), g from generate_series(1, 20) g');
+      const batch = () => Array.from({ length: 12 }, () => randomUUID());
+      // The shape of the services' batch statements: a join of the batch's ids with the table.
+      const lookup = (ids: string[]) =>
+        handle.db.execute(sql`select t.id, t.n from unnest(${sql.param(ids)}::uuid[]) as u(id) left join things t on t.id = u.id`);
+      // While the table is small a seq scan is the right plan; more than five runs let Postgres
+      // settle on a generic plan for a named statement.
+      for (let i = 0; i < 8; i++) await lookup(batch());
+      await handle.pool.query('insert into things select gen_random_uuid(), g from generate_series(1, 50000) g');
+      const scans = async () => {
+        await handle.pool.query('select pg_stat_force_next_flush()'); // the one connection's counts, now
+        return (await handle.pool.query<{ seq_scan: string }>("select seq_scan from pg_stat_user_tables where relname = 'things'")).rows[0]!.seq_scan;
+      };
+      const before = await scans();
+      for (let i = 0; i < 20; i++) await lookup(batch());
+      // A cached plan from when the table was small would scan all 50,000 rows 20 times.
+      expect(await scans()).toBe(before);
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
 describe('lockOrders', () => {
   it("takes lockOrder's lock of every order in one statement, in a fixed order: overlapping sets never deadlock", async () => {
     const handle = createDb(testInfra().adminDatabaseUrl, { max: 6 });
