@@ -48,7 +48,7 @@ describe('latency statistics', () => {
 describe('bench options', () => {
   it('has defaults, and reads flags that npm turned into npm_config_* variables', () => {
     const env = readSystemBenchEnv([], { npm_config_duration: '7', npm_config_no_floor: 'true' }, '/out');
-    expect(env).toMatchObject({ duration: 7, warmup: 5, concurrency: 64, floor: false, floorConcurrency: 64, outDir: '/out', profile: false });
+    expect(env).toMatchObject({ duration: 7, warmup: 5, concurrency: 128, floor: false, floorConcurrency: 128, outDir: '/out', profile: false });
     expect(readSystemBenchEnv(['--concurrency=8', '--rate=40', '--profile'], {}, '/o')).toMatchObject({ concurrency: 8, floorConcurrency: 8, rate: 40, profile: true });
   });
 
