@@ -66,9 +66,13 @@ const SENDS_AT_ONCE = 8;
 /**
  * The set-based form of {@link createOrderEventHandler}, for a transaction of several events: one
  * read (which confirmed orders were already told of their cancellation), one insert claiming every
- * message, the messages sent (eight at a time), and for those the sender refused, one delete taking their
- * claims back; those events are reported failed (`eventFailed`) and retried alone, while the
- * others commit, so no message that went out is rolled back and sent again.
+ * message, the messages sent (eight at a time), and for those the sender refused, one delete
+ * taking their claims back; those events are reported failed (`eventFailed`) and retried alone,
+ * while the others commit, so no message that went out is rolled back and sent again.
+ *
+ * The single handler's hazard holds per transaction: if the process dies, or the commit fails,
+ * after the messages went out and before the commit, the redelivery sends the batch's messages
+ * again (at most a batch of them, where one event per transaction risked one).
  *
  * A batch with two events of one order throws before anything is claimed or sent, and the runner
  * runs its events one by one through the single-event handler: whether a confirmation is stale
