@@ -142,6 +142,20 @@ export async function lockOrders(tx: SqlExecutor, orderIds: readonly string[]): 
 }
 
 /**
+ * The locking protocol of a set-based handler: `lockOrders` on every distinct order of the batch,
+ * then each order's state read under those locks (`read`, one statement for all), by order id.
+ */
+export async function lockAndReadOrders<S extends { readonly orderId: string }>(
+  tx: SqlExecutor,
+  orderIds: readonly string[],
+  read: (orderIds: readonly string[]) => Promise<readonly S[]>,
+): Promise<Map<string, S>> {
+  const ids = [...new Set(orderIds)];
+  await lockOrders(tx, ids);
+  return new Map((await read(ids)).map((s) => [s.orderId, s]));
+}
+
+/**
  * A drizzle statement built once, with `sql.placeholder(key)` for each of `keys`, and rendered per
  * call by filling the values in (drizzle's `fillPlaceholders`, which still applies each column's
  * encoding: JSON, timestamps). drizzle's insert builder walks every column of the table on each

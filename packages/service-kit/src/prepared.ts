@@ -15,6 +15,11 @@ function nameOf(text: string): string | undefined {
   return name;
 }
 
+/** Parameters of a statement worth naming: some, and none an array (see prepareByDefault). */
+function namable(params: unknown): boolean {
+  return Array.isArray(params) && params.length > 0 && !params.some(Array.isArray);
+}
+
 /**
  * Makes every parameterized query on `client` a named prepared statement, so Postgres parses and
  * plans each distinct statement once per connection instead of on every execution. drizzle
@@ -35,13 +40,13 @@ function nameOf(text: string): string | undefined {
 export function prepareByDefault(client: pg.ClientBase): void {
   const original = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown): unknown => {
-    if (typeof config === 'string' && Array.isArray(values) && values.length > 0 && !values.some(Array.isArray)) {
+    if (typeof config === 'string' && namable(values)) {
       const name = nameOf(config);
       if (name !== undefined) return original({ text: config, values, name }, callback);
     } else if (config !== null && typeof config === 'object' && !('submit' in config)) {
       const q = config as pg.QueryConfig;
       const params = Array.isArray(values) ? values : q.values;
-      if (q.name === undefined && typeof q.text === 'string' && Array.isArray(params) && params.length > 0 && !params.some(Array.isArray)) {
+      if (q.name === undefined && typeof q.text === 'string' && namable(params)) {
         const name = nameOf(q.text);
         if (name !== undefined) return original({ ...q, name }, values, callback);
       }

@@ -57,7 +57,8 @@ export async function findReservationForUpdate(tx: InventoryTx, orderId: string)
 
 /**
  * Locks the products of an order in SKU order (a fixed order, so two orders over the same SKUs
- * cannot deadlock) and returns them. Held until commit: no concurrent order can oversell.
+ * cannot deadlock) and returns them. Held until commit: no concurrent order can oversell. The
+ * statement sets the order; `skus` may come in any order, and repeat.
  */
 export async function lockProducts(tx: InventoryTx, skus: readonly string[]): Promise<Product[]> {
   if (skus.length === 0) return [];

@@ -1,7 +1,7 @@
 import type { EventType } from '@orderflow/contracts';
 import type { AnyEventDraft, DomainEvent, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
 import type { BatchEventHandler, EventHandler } from '@orderflow/messaging';
-import { lockOrder, lockOrders } from '@orderflow/service-kit';
+import { lockAndReadOrders, lockOrder } from '@orderflow/service-kit';
 import type { InventorySchema } from '../db/schema.js';
 import {
   adjustStocks,
@@ -57,13 +57,14 @@ export const handleOrderEvents: BatchEventHandler<InventorySchema> = async (even
  * orders before it in the batch left, so two orders of one SKU cannot oversell it.
  */
 async function reserveAll(tx: InventoryTx, events: readonly OrderPlaced[], now: Date): Promise<AnyEventDraft[][]> {
-  const orderIds = [...new Set(events.map((e) => e.orderId))];
   // One order at a time: a cancel handled concurrently (another replica) must see our reservation.
-  await lockOrders(tx, orderIds);
-  const known = new Map((await reservationStates(tx, orderIds)).map((s) => [s.orderId, s]));
+  const known = await lockAndReadOrders(
+    tx,
+    events.map((e) => e.orderId),
+    (ids) => reservationStates(tx, ids),
+  );
   const open = events.filter((e) => !known.get(e.orderId)!.settled);
-  const skus = [...new Set(open.flatMap((e) => e.data.items.map((i) => i.sku)))].sort();
-  const stock = new Map((await lockProducts(tx, skus)).map((p) => [p.sku, p]));
+  const stock = new Map((await lockProducts(tx, open.flatMap((e) => e.data.items.map((i) => i.sku)))).map((p) => [p.sku, p]));
   const taken = new Map<string, number>();
   const rows: NewReservation[] = [];
   const results = events.map((event): AnyEventDraft[] => {
@@ -96,7 +97,7 @@ async function release(tx: InventoryTx, event: OrderCancelled, now: Date): Promi
   await markCancelled(tx, orderId, now);
   const reservation = await findReservationForUpdate(tx, orderId);
   if (reservation?.status !== 'RESERVED') return [];
-  await lockProducts(tx, [...new Set(reservation.lines.map((l) => l.sku))].sort());
+  await lockProducts(tx, reservation.lines.map((l) => l.sku));
   await adjustStocks(tx, reservation.lines.map(({ sku, quantity }) => ({ sku, delta: quantity })), now);
   await markReleased(tx, orderId, now);
   return [

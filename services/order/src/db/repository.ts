@@ -24,15 +24,12 @@ export type NewOrderRow = Pick<
 >;
 
 const insertOrderStatement = (db: OrderTx, row: NewOrderRow) => db.insert(orders).values(row);
-const insertOrderTemplate = statementTemplate<OrderTx, NewOrderRow>(
+
+/** The insert of a new order, not yet run (for `deps.commitAtOnce`); built once (`statementTemplate`). */
+export const insertOrderQuery = statementTemplate<OrderTx, NewOrderRow>(
   ['id', 'status', 'customerId', 'customerEmail', 'items', 'shippingAddress', 'correlationId', 'idempotencyKey', 'requestHash', 'createdAt', 'updatedAt'],
   insertOrderStatement,
 );
-
-/** The insert of a new order, not yet run (for `deps.commitAtOnce`); built once (`statementTemplate`). */
-export function insertOrderQuery(tx: OrderTx, row: NewOrderRow) {
-  return insertOrderTemplate(tx, row);
-}
 
 export async function findOrder(tx: OrderTx, id: string): Promise<Order | undefined> {
   return (await tx.select().from(orders).where(eq(orders.id, id)))[0];
@@ -103,12 +100,9 @@ export async function recordTimelineRows(tx: OrderTx, rows: readonly TimelineRow
 }
 
 const recordTimelineStatement = (db: OrderTx, entry: TimelineRow) => db.insert(orderTimeline).values(entry).onConflictDoNothing();
-const recordTimelineTemplate = statementTemplate<OrderTx, TimelineRow>(['orderId', 'fact', 'type', 'eventId', 'occurredAt'], recordTimelineStatement);
 
-/** The timeline insert of `recordTimeline`, not yet run (for `deps.commitAtOnce` and the write-only path). */
-export function recordTimelineQuery(tx: OrderTx, entry: TimelineRow) {
-  return recordTimelineTemplate(tx, entry);
-}
+/** The timeline insert of `recordTimeline`, not yet run (for `deps.commitAtOnce` and the write-only path); built once. */
+export const recordTimelineQuery = statementTemplate<OrderTx, TimelineRow>(['orderId', 'fact', 'type', 'eventId', 'occurredAt'], recordTimelineStatement);
 
 /** The order's timeline, oldest first (ties in the order they were recorded). */
 export async function listTimeline(tx: OrderTx, orderId: string): Promise<TimelineEntry[]> {

@@ -55,15 +55,12 @@ export async function insertPaymentOrder(tx: PaymentTx, row: PaymentOrderRow): P
 type PaymentOrderRow = Required<typeof paymentOrders.$inferInsert>;
 
 const insertPaymentOrderStatement = (db: PaymentTx, row: PaymentOrderRow) => db.insert(paymentOrders).values(row).onConflictDoNothing();
-const insertPaymentOrderTemplate = statementTemplate<PaymentTx, PaymentOrderRow>(
+
+/** The insert of `insertPaymentOrder`, not yet run (the consumer runner's write-only path); built once. */
+export const insertPaymentOrderQuery = statementTemplate<PaymentTx, PaymentOrderRow>(
   ['orderId', 'paymentToken', 'customerId', 'customerEmail', 'receivedAt'],
   insertPaymentOrderStatement,
 );
-
-/** The insert of `insertPaymentOrder`, not yet run (the consumer runner's write-only path); built once. */
-export function insertPaymentOrderQuery(tx: PaymentTx, row: PaymentOrderRow) {
-  return insertPaymentOrderTemplate(tx, row);
-}
 
 /** The payment of an order (at most one), row-locked until commit. */
 export async function findPaymentForUpdate(tx: PaymentTx, orderId: string): Promise<Payment | undefined> {

@@ -1,6 +1,6 @@
 import type { AnyEventDraft, DomainEvent, EventType, InventoryReserved } from '@orderflow/contracts';
 import { NotReadyError, type BatchEventHandler, type EventHandler } from '@orderflow/messaging';
-import { lockOrders } from '@orderflow/service-kit';
+import { lockAndReadOrders } from '@orderflow/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { PaymentSchema } from '../db/schema.js';
 import { chargeStates, insertPayments, type NewPayment, type PaymentTx } from '../db/repository.js';
@@ -26,9 +26,11 @@ export const handleInventoryEvents: BatchEventHandler<PaymentSchema> = (events, 
  */
 async function chargeAll(tx: PaymentTx, events: readonly DomainEvent[], now: Date): Promise<AnyEventDraft[][]> {
   const reservations = events.filter((e): e is InventoryReserved => e.type === 'inventory.reserved');
-  const orderIds = [...new Set(reservations.map((e) => e.orderId))];
-  await lockOrders(tx, orderIds);
-  const known = new Map((await chargeStates(tx, orderIds)).map((s) => [s.orderId, s]));
+  const known = await lockAndReadOrders(
+    tx,
+    reservations.map((e) => e.orderId),
+    (ids) => chargeStates(tx, ids),
+  );
   const rows: NewPayment[] = [];
   const results = events.map((event): AnyEventDraft[] => {
     if (event.type !== 'inventory.reserved') return [];

@@ -69,12 +69,9 @@ export async function insertShippingOrder(tx: ShippingTx, row: ShippingOrderRow)
 type ShippingOrderRow = Pick<typeof shippingOrders.$inferInsert, 'orderId' | 'shippingAddress' | 'country'> & { receivedAt: Date };
 
 const insertShippingOrderStatement = (db: ShippingTx, row: ShippingOrderRow) => db.insert(shippingOrders).values(row).onConflictDoNothing();
-const insertShippingOrderTemplate = statementTemplate<ShippingTx, ShippingOrderRow>(['orderId', 'shippingAddress', 'country', 'receivedAt'], insertShippingOrderStatement);
 
 /** The insert of `insertShippingOrder`, not yet run (the consumer runner's write-only path); built once. */
-export function insertShippingOrderQuery(tx: ShippingTx, row: ShippingOrderRow) {
-  return insertShippingOrderTemplate(tx, row);
-}
+export const insertShippingOrderQuery = statementTemplate<ShippingTx, ShippingOrderRow>(['orderId', 'shippingAddress', 'country', 'receivedAt'], insertShippingOrderStatement);
 
 export async function findShippingOrder(tx: ShippingTx, orderId: string): Promise<ShippingOrder | undefined> {
   const [row] = await tx.select().from(shippingOrders).where(eq(shippingOrders.orderId, orderId));

@@ -1,6 +1,6 @@
 import type { AnyEventDraft, DomainEvent, EventType, PaymentAuthorized } from '@orderflow/contracts';
 import { NotReadyError, type BatchEventHandler, type EventHandler } from '@orderflow/messaging';
-import { lockOrders } from '@orderflow/service-kit';
+import { lockAndReadOrders } from '@orderflow/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { ShippingSchema } from '../db/schema.js';
 import { dispatchStates, insertShipments, recordOutcomes, type NewShipment, type Outcome, type ShippingTx } from '../db/repository.js';
@@ -25,9 +25,11 @@ export const handlePaymentEvents: BatchEventHandler<ShippingSchema> = (events, {
  */
 async function dispatchAll(tx: ShippingTx, events: readonly DomainEvent[], now: Date): Promise<AnyEventDraft[][]> {
   const authorized = events.filter((e): e is PaymentAuthorized => e.type === 'payment.authorized');
-  const orderIds = [...new Set(authorized.map((e) => e.orderId))];
-  await lockOrders(tx, orderIds);
-  const known = new Map((await dispatchStates(tx, orderIds)).map((s) => [s.orderId, s]));
+  const known = await lockAndReadOrders(
+    tx,
+    authorized.map((e) => e.orderId),
+    (ids) => dispatchStates(tx, ids),
+  );
   const shipmentRows: NewShipment[] = [];
   const outcomes: Outcome[] = [];
   const results = events.map((event): AnyEventDraft[] => {
