@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readSystemBenchEnv } from '../src/system/env.js';
 import { rssFromMetrics } from '../src/system/memory.js';
-import { cpuPerOrder, histogramSvg, logHistogram, percentile, perSecond, summarize } from '../src/system/stats.js';
+import { cpuPerOrder, histogramSvg, logHistogram, percentile, perSecond, perTenSeconds, summarize } from '../src/system/stats.js';
 
 describe('latency statistics', () => {
   it('takes nearest-rank percentiles', () => {
@@ -33,6 +33,16 @@ describe('latency statistics', () => {
     ]);
   });
 
+  it("averages a phase's throughput over 10 s windows, the last one shorter, seconds without orders counted", () => {
+    const perSecondOrders = [
+      { second: 0, orders: 100 },
+      { second: 9, orders: 100 },
+      { second: 12, orders: 300 },
+      { second: 24, orders: 50 },
+    ];
+    expect(perTenSeconds({ seconds: 25, perSecond: perSecondOrders })).toEqual([20, 30, 10]);
+  });
+
   it('draws one SVG panel per series with p50 and p99 marked', () => {
     const svg = histogramSvg('t <&>', [
       { label: 'a', samples: [5, 6, 7, 100] },
@@ -48,8 +58,9 @@ describe('latency statistics', () => {
 describe('bench options', () => {
   it('has defaults, and reads flags that npm turned into npm_config_* variables', () => {
     const env = readSystemBenchEnv([], { npm_config_duration: '7', npm_config_no_floor: 'true' }, '/out');
-    expect(env).toMatchObject({ duration: 7, warmup: 5, concurrency: 128, floor: false, floorConcurrency: 128, outDir: '/out', profile: false });
+    expect(env).toMatchObject({ duration: 7, warmup: 45, floorWarmup: 10, concurrency: 128, floor: false, floorConcurrency: 128, outDir: '/out', profile: false });
     expect(readSystemBenchEnv(['--concurrency=8', '--rate=40', '--profile'], {}, '/o')).toMatchObject({ concurrency: 8, floorConcurrency: 8, rate: 40, profile: true });
+    expect(readSystemBenchEnv(['--warmup=0', '--floor-warmup=0'], {}, '/o')).toMatchObject({ warmup: 0, floorWarmup: 0 });
   });
 
   it('refuses bad values and unknown flags with the usage', () => {

@@ -4,8 +4,14 @@ import { parseArgs } from 'node:util';
 export interface SystemBenchEnv {
   /** Seconds of each measured phase. */
   readonly duration: number;
-  /** Seconds of unrecorded load before the first phase. */
+  /**
+   * Seconds of unrecorded load at the max-rate concurrency before the first phase. Until the JIT
+   * has compiled the services' hot code they spend more CPU per order: on a 2-core host they got
+   * from ~150 to ~200 confirmed orders/s over their first 40 s (docs/performance.md, fifth pass).
+   */
   readonly warmup: number;
+  /** Seconds of uncounted load before each floor is measured (its own warm-up). */
+  readonly floorWarmup: number;
   /** Orders in flight in the max-rate phase (closed loop: each waits for its final event). */
   readonly concurrency: number;
   /** An offered rate (orders/s) instead of half the measured maximum for the latency phase. */
@@ -25,8 +31,8 @@ export interface SystemBenchEnv {
   readonly outDir: string;
 }
 
-export const usage = `npm run bench -- [--duration=20] [--warmup=5] [--concurrency=128] [--rate=N]
-    [--floor-concurrency=N] [--no-floor] [--target=http://127.0.0.1:3000 [--namespace=NS]]
+export const usage = `npm run bench -- [--duration=20] [--warmup=45] [--concurrency=128] [--rate=N]
+    [--floor-concurrency=N] [--floor-warmup=10] [--no-floor] [--target=http://127.0.0.1:3000 [--namespace=NS]]
     [--log-level=warn] [--profile] [--out=DIR]
 env: NATS_URL and DATABASE_URL (admin URL) when set; else what the tests use (containers or local servers)`;
 
@@ -36,6 +42,7 @@ const options = {
   concurrency: { type: 'string' },
   rate: { type: 'string' },
   'floor-concurrency': { type: 'string' },
+  'floor-warmup': { type: 'string' },
   'no-floor': { type: 'boolean' },
   target: { type: 'string' },
   namespace: { type: 'string' },
@@ -68,7 +75,8 @@ export function readSystemBenchEnv(argv: readonly string[], env: NodeJS.ProcessE
   const concurrency = Math.round(positive('concurrency', str('concurrency'), 128));
   return Object.freeze({
     duration: positive('duration', str('duration'), 20),
-    warmup: str('warmup') === '0' ? 0 : positive('warmup', str('warmup'), 5),
+    warmup: str('warmup') === '0' ? 0 : positive('warmup', str('warmup'), 45),
+    floorWarmup: str('floor-warmup') === '0' ? 0 : positive('floor-warmup', str('floor-warmup'), 10),
     concurrency,
     rate: str('rate') === undefined ? undefined : positive('rate', str('rate'), 1),
     floor: !get('no-floor'),

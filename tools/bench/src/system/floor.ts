@@ -51,13 +51,19 @@ export async function rawFloor(options: {
   concurrency: number;
   seconds: number;
   /**
+   * Seconds of the same load before `seconds` start counting: orders that finish in them, and the
+   * CPU spent in them, are not counted (JIT compilation and pool warm-up are not the floor).
+   */
+  warmupSeconds?: number;
+  /**
    * Batched floor: each handler step takes every message that has arrived while its previous
    * batch was in flight (up to `concurrency`), commits them with one multi-row INSERT, publishes
    * their events pipelined (all PubAcks awaited together) and acks them. Same work per order,
    * fewer commits and round trips: the best a batching system could reach on these servers.
    */
   batched?: boolean;
-  onProgress?: (orders: number) => void;
+  /** After every finished order: the orders counted so far and the seconds since the start (warm-up included). */
+  onProgress?: (orders: number, elapsedSeconds: number) => void;
 }): Promise<FloorResult> {
   const batched = options.batched ?? false;
   const { concurrency } = options;
@@ -152,9 +158,13 @@ export async function rawFloor(options: {
   try {
     // Warm the pool and the connection before timing.
     await Promise.all(Array.from({ length: Math.min(concurrency, 32) }, () => pool.query('select 1')));
-    const cpu0 = cpuSnapshot();
-    const t0 = performance.now();
+    const start = performance.now();
+    const warmupMs = (options.warmupSeconds ?? 0) * 1000;
+    const t0 = start + warmupMs;
     const deadline = t0 + options.seconds * 1000;
+    // The CPU counters are read when the counted window opens.
+    let cpu0 = warmupMs > 0 ? undefined : cpuSnapshot();
+    const opening = warmupMs > 0 ? setTimeout(() => (cpu0 = cpuSnapshot()), warmupMs) : undefined;
     let last = t0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -165,16 +175,16 @@ export async function rawFloor(options: {
           await finished;
           done.delete(orderId);
           last = performance.now();
-          if (last <= deadline) {
-            orders += 1;
-            options.onProgress?.(orders);
-          }
+          if (last > t0 && last <= deadline) orders += 1;
+          options.onProgress?.(orders, (last - start) / 1000);
         }
       }),
     );
+    clearTimeout(opening);
     const seconds = (Math.min(last, deadline) - t0) / 1000;
+    cpu0 ??= cpuSnapshot();
     const cpu = cpuSince(cpu0);
-    const wall = (performance.now() - t0) / 1000;
+    const wall = (performance.now() - cpu0.at) / 1000;
     const used: Record<string, number> = { floor: (cpu.nodePct / 100) * wall };
     if (cpu.natsPct !== undefined) used['nats'] = (cpu.natsPct / 100) * wall;
     if (cpu.postgresPct !== undefined) used['postgres'] = (cpu.postgresPct / 100) * wall;

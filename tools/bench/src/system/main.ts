@@ -17,7 +17,7 @@ import { rawFloor, type FloorResult } from './floor.js';
 import { FinalEvents, runPhase, seedBenchProduct, type PhaseResult } from './load.js';
 import { procCpuSeconds, procWriteCalls, sampleServices, type ServiceUsage } from './memory.js';
 import { SERVICES, startStack, targetStack, type RunningStack } from './stack.js';
-import { cpuPerOrder, histogramSvg, perSecond, summarize, type CpuPerOrder, type LatencySummary } from './stats.js';
+import { cpuPerOrder, histogramSvg, perSecond, perTenSeconds, summarize, type CpuPerOrder, type LatencySummary } from './stats.js';
 
 interface PhaseReport {
   readonly name: string;
@@ -108,20 +108,19 @@ async function main(env: SystemBenchEnv): Promise<number> {
     if (env.floor) {
       const runFloor = async (label: string, batched: boolean): Promise<FloorResult> => {
         const bar = new cliProgress.SingleBar({ format: ` ${label.padEnd(14)} [{bar}] {value}/{total} s | {orders} orders`, hideCursor: true }, cliProgress.Presets.shades_classic);
-        bar.start(env.duration, 0, { orders: 0 });
-        const t0 = performance.now();
+        const total = env.floorWarmup + env.duration;
+        bar.start(total, 0, { orders: 0 });
         const result = await rawFloor({
           natsUrl: infra.natsUrl,
           databaseUrl: infra.adminDatabaseUrl,
           namespace: `bench_floor_${process.pid}${batched ? '_b' : ''}`,
           concurrency: env.floorConcurrency,
           seconds: env.duration,
+          warmupSeconds: env.floorWarmup,
           batched,
-          onProgress: (orders) => {
-            if (orders % 50 === 0) bar.update(Math.min(env.duration, Math.floor((performance.now() - t0) / 1000)), { orders });
-          },
+          onProgress: (orders, elapsed) => bar.update(Math.min(total, Math.floor(elapsed)), { orders }),
         });
-        bar.update(env.duration, { orders: result.orders });
+        bar.update(total, { orders: result.orders });
         bar.stop();
         return result;
       };
@@ -189,7 +188,8 @@ async function main(env: SystemBenchEnv): Promise<number> {
       return report(result, cpu, perOrder, Object.keys(writes).length > 0 ? writes : undefined);
     };
 
-    if (env.warmup > 0) await phase('warm-up', 'closed', env.concurrency, env.warmup);
+    // The warm-up's throughput, per 10 s: it should have levelled off by the end (see `warmup`).
+    const warmup = env.warmup > 0 ? perTenSeconds(await phase('warm-up', 'closed', env.concurrency, env.warmup)) : [];
     const max = await phase('max rate', 'closed', env.concurrency, env.duration);
     const rate = env.rate ?? Math.max(1, Math.round(max.confirmedPerSecond / 2));
     const half = await phase(env.rate ? `${rate}/s` : 'half rate', 'open', rate, env.duration);
@@ -246,6 +246,7 @@ async function main(env: SystemBenchEnv): Promise<number> {
     if (batchedFloor) {
       out.push(`Batched floor: ${batchedFloor.ordersPerSecond.toFixed(1)} orders/s (the same work per order, but each handler step commits, publishes and acks whatever arrived while its last batch was in flight: ${batchedFloor.meanBatch.toFixed(1)} messages per commit on average) — what batching could at best reach on these servers`);
     }
+    if (warmup.length > 0) out.push(`Warm-up (${env.warmup} s at ${env.concurrency} in flight, not recorded): ${warmup.join(', ')} confirmed orders/s per 10 s`);
     out.push('');
     out.push('phase          load                     accepted/s  confirmed/s   p50 ms   p90 ms   p99 ms   max ms  errors  unsettled  CPU: machine, postgres, nats, bench');
     for (const p of [max, half]) {
@@ -315,6 +316,7 @@ async function main(env: SystemBenchEnv): Promise<number> {
           stackReadySeconds: env.target ? undefined : round1(stackReadyS),
           floor,
           batchedFloor,
+          warmupPerTenSeconds: warmup,
           phases: [max, half],
           ratio,
           services,

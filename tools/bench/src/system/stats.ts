@@ -161,3 +161,14 @@ export function cpuPerOrder(cpuSeconds: Readonly<Record<string, number>>, orders
   const totalMs = round((Object.values(cpuSeconds).reduce((a, b) => a + b, 0) * 1000) / orders);
   return { byProcess, totalMs, boundPerSecond: totalMs > 0 ? round((cores * 1000) / totalMs) : Number.POSITIVE_INFINITY };
 }
+
+/**
+ * Orders/s in consecutive 10 s windows of a phase (the last one may be shorter), from its
+ * per-second counts: whether a warm-up's throughput had levelled off.
+ */
+export function perTenSeconds(phase: { readonly seconds: number; readonly perSecond: readonly { readonly second: number; readonly orders: number }[] }): number[] {
+  const windows = Math.ceil(phase.seconds / 10);
+  const sums = new Array<number>(windows).fill(0);
+  for (const { second, orders } of phase.perSecond) if (second >= 0 && second < phase.seconds) sums[Math.floor(second / 10)]! += orders;
+  return sums.map((sum, k) => Math.round(sum / Math.min(10, phase.seconds - k * 10)));
+}
