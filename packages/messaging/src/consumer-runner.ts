@@ -58,6 +58,17 @@ export interface BatchHandlerContext<TSchema extends Record<string, unknown> = R
   /** The runner's clock, read once for the whole batch. */
   readonly now: Date;
   readonly log: Logger;
+  /**
+   * The rows of each statement the consumer's `reads` gave for this transaction, in order: they ran
+   * with `begin` and the inbox insert, in the same round trip (empty when it has no `reads`).
+   */
+  readonly read: readonly (readonly Record<string, unknown>[])[];
+  /**
+   * Queues a write to run at the commit, in the commit's round trip: after every statement the
+   * handler ran itself, before the outbox insert. If it fails, the transaction rolls back as if the
+   * handler had thrown, and the events run again one by one through the single-event handler.
+   */
+  readonly atCommit: (query: ParameterizedQuery) => void;
 }
 
 /** A batch handler's result for one event it could not handle (see {@link eventFailed}). */
@@ -113,6 +124,16 @@ export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> =
    * `BatchEventHandler`); one event, and every event of a batch that failed, goes to `handler`.
    */
   readonly batchHandler?: BatchEventHandler<TSchema>;
+  /**
+   * Batch mode with a `batchHandler`: the statements its work begins with (locks, reads), for
+   * every event of the transaction, duplicates included (so they must be harmless for an event
+   * already handled). They go to Postgres with `begin` and the inbox insert, as one
+   * multi-statement query (values inlined), and their rows reach the batch handler as
+   * `ctx.read`; with `ctx.atCommit` for its writes, a transaction is two round trips whatever its
+   * statements. With `reads`, a transaction of one fresh event also goes to the batch handler; an
+   * event that failed in a batch runs alone through `handler`.
+   */
+  readonly reads?: (events: readonly DomainEvent[]) => readonly ParameterizedQuery[];
   /**
    * The event types the handler acts on (default: every type of the stream). A message of another
    * type is acked at once, with no transaction and no inbox row: a stream carries every event of
@@ -222,21 +243,30 @@ function inboxInsertText(client: pg.PoolClient, consumer: string, ids: readonly 
   return `insert into messaging_inbox (consumer, event_id) values ${values} on conflict do nothing returning event_id`;
 }
 
-async function beginWithInbox(client: pg.PoolClient, consumer: string, ids: readonly string[]): Promise<{ event_id: string }[]> {
-  const results = (await client.query(`begin; ${inboxInsertText(client, consumer, ids)}`)) as unknown as pg.QueryResult<{ event_id: string }>[];
-  return results[1]!.rows;
+/** `begin`, the inbox insert and the consumer's `reads`, as one multi-statement query. */
+async function beginWithInbox(
+  client: pg.PoolClient,
+  consumer: string,
+  ids: readonly string[],
+  reads: readonly ParameterizedQuery[] = [],
+): Promise<{ fresh: { event_id: string }[]; read: Record<string, unknown>[][] }> {
+  const text = ['begin', inboxInsertText(client, consumer, ids), ...reads.map((q) => inlineQuery(client, q))].join(';\n');
+  const results = (await client.query(text)) as unknown as pg.QueryResult[];
+  return { fresh: results[1]!.rows as { event_id: string }[], read: results.slice(2).map((r) => r.rows as Record<string, unknown>[]) };
 }
 
 /**
- * The outbox insert and `commit` in one round trip; first, when some events of the batch failed
- * (see `eventFailed`), the deletion of their inbox rows, so that their redelivery is fresh.
+ * The outbox insert and `commit` in one round trip; before them, the batch handler's `atCommit`
+ * writes and, when some events of the batch failed (see `eventFailed`), the deletion of their
+ * inbox rows, so that their redelivery is fresh.
  */
 async function commitWithOutbox(
   client: pg.PoolClient,
   records: readonly OutboxRecord[],
   forget?: { readonly consumer: string; readonly ids: readonly string[] },
+  writes: readonly ParameterizedQuery[] = [],
 ): Promise<{ seq: string; id: string }[]> {
-  const statements: string[] = [];
+  const statements: string[] = writes.map((q) => inlineQuery(client, q));
   if (forget && forget.ids.length > 0) {
     const ids = forget.ids.map((id) => `${client.escapeLiteral(id)}::uuid`).join(',');
     statements.push(`delete from messaging_inbox where consumer = ${client.escapeLiteral(forget.consumer)} and event_id in (${ids})`);
@@ -347,14 +377,22 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     };
   }
 
-  /** `state.current` is the item whose handler was running when the transaction failed, if any. */
-  async function runTransaction(items: readonly Item[], state: { current?: Item } = {}): Promise<void> {
+  /**
+   * `state.current` is the item whose handler was running when the transaction failed, if any.
+   * `alone`: a message that failed in a batch, run on its own through the single-event handler.
+   */
+  async function runTransaction(items: readonly Item[], state: { current?: Item } = {}, alone = false): Promise<void> {
     try {
       await withTransactionClient(pool, async (client) => {
         const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
-        const freshIds = new Set((await beginWithInbox(client, name, ids)).map((r) => r.event_id));
+        const batchHandler = alone ? undefined : options.batchHandler;
+        // With `reads`, even one fresh event goes to the batch handler (its reads are already done).
+        const reads = batchHandler && options.reads ? options.reads(items.map((i) => i.event)) : undefined;
+        const begun = await beginWithInbox(client, name, ids, reads);
+        const freshIds = new Set(begun.fresh.map((r) => r.event_id));
         const tx = drizzle({ client, schema: options.schema ?? ({} as TSchema) });
         const records: OutboxRecord[] = [];
+        const writes: ParameterizedQuery[] = [];
         const failedIds: string[] = [];
         const fresh: Item[] = [];
         for (const item of items) {
@@ -362,11 +400,11 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
           if (freshIds.delete(item.event.id.toLowerCase())) fresh.push(item);
           else item.outcome = 'duplicate';
         }
-        if (options.batchHandler && fresh.length > 1) {
+        if (batchHandler && (fresh.length > 1 || (reads !== undefined && fresh.length === 1))) {
           const now = clock();
-          const results = await options.batchHandler(
+          const results = await batchHandler(
             fresh.map((i) => i.event),
-            { tx, now, log: logger },
+            { tx, now, log: logger, read: begun.read, atCommit: (query) => void writes.push(query) },
           );
           if (results.length !== fresh.length) throw new Error(`${name}: batch handler returned ${results.length} results for ${fresh.length} events`);
           fresh.forEach((item, k) => {
@@ -398,7 +436,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
             item.outcome = 'processed';
           }
         }
-        const outboxRows = await commitWithOutbox(client, records, { consumer: name, ids: failedIds });
+        const outboxRows = await commitWithOutbox(client, records, { consumer: name, ids: failedIds }, writes);
         if (outboxRows.length > 0) options.onCommitted?.(withSeqs(records, outboxRows));
       });
     } catch (err) {
@@ -462,7 +500,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
   async function runOne(item: Item): Promise<void> {
     const started = performance.now();
     try {
-      await runTransaction([item]);
+      await runTransaction([item], {}, true);
       await options.faults?.beforeAck?.();
       ackAll([item], started);
     } catch (err) {
@@ -503,7 +541,10 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       }
     }
     let pending = items;
-    while (mode === 'batch' && pending.length > 1) {
+    // With `reads`, a lone message goes to the batch handler too (two round trips); if it fails, it
+    // runs again through the single-event handler, which settles it.
+    const least = options.batchHandler && options.reads ? 1 : 2;
+    while (mode === 'batch' && pending.length >= least) {
       const state: { current?: Item } = {};
       try {
         await runTransaction(pending, state);

@@ -25,7 +25,24 @@ export function literalOf(client: Pick<pg.ClientBase, 'escapeLiteral'>, value: u
   if (typeof value === 'string') return client.escapeLiteral(value);
   if (value instanceof Date) return client.escapeLiteral(value.toISOString());
   if (Buffer.isBuffer(value)) throw new TypeError('cannot inline a Buffer');
+  if (Array.isArray(value)) return client.escapeLiteral(arrayLiteral(value));
   return client.escapeLiteral(JSON.stringify(value));
+}
+
+/**
+ * A Postgres array literal (`{"a","b",NULL}`), as pg sends a JS array parameter: the statement
+ * casts it (`unnest($1::uuid[])`), so every element is sent quoted, as text.
+ */
+function arrayLiteral(values: readonly unknown[]): string {
+  const quoted = (text: string) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  const element = (v: unknown): string => {
+    if (v === null || v === undefined) return 'NULL';
+    if (Array.isArray(v)) return arrayLiteral(v);
+    if (typeof v === 'string') return quoted(v);
+    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return quoted(String(v));
+    return quoted(v instanceof Date ? v.toISOString() : JSON.stringify(v));
+  };
+  return `{${values.map(element).join(',')}}`;
 }
 
 /**

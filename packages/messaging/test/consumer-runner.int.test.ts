@@ -325,6 +325,103 @@ describe('consumer runner', () => {
     expect(await listDeadLetters(f.jsm, { namespace: f.ns })).toHaveLength(0);
   });
 
+  it("runs its reads with begin and the inbox insert and its batch handler's writes with the commit: two round trips per transaction, a lone event's too", async () => {
+    const f = await fixture();
+    // A pool of the runner's own, to count the queries of each transaction it checks out.
+    const pool = f.createPool(4);
+    let checkouts = 0;
+    let queries = 0;
+    pool.on('acquire', () => void (checkouts += 1));
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+        queries += 1;
+        return query(...args);
+      };
+    });
+    const events = Array.from({ length: 30 }, () => sampleOrderPlaced());
+    for (const e of events) await publishRaw(f, subjectFor(e, f.ns), JSON.stringify(e));
+    await publishRaw(f, subjectFor(events[3]!, f.ns), JSON.stringify(events[3])); // a second copy
+    const calls: { size: number; readIds: string[]; effectsBefore: number }[] = [];
+    let single = 0;
+    await startRunner(
+      f,
+      async (event, { tx }) => {
+        single += 1;
+        await tx.execute(sql`insert into effects (event_id, consumer) values (${event.id}, 'single')`);
+        return [];
+      },
+      {
+        pool,
+        batchSize: 50,
+        // Every event of the transaction, duplicates included, as an array parameter (inlined).
+        reads: (batch) => [
+          { sql: 'select count(*)::int as n from effects', params: [] },
+          { sql: 'select id::text as id from unnest($1::uuid[]) as id', params: [batch.map((e) => e.id)] },
+        ],
+        batchHandler: async (batch, { read, atCommit }) => {
+          calls.push({ size: batch.length, readIds: read[1]!.map((r) => r['id'] as string), effectsBefore: read[0]![0]!['n'] as number });
+          atCommit({ sql: `insert into effects (event_id, consumer) select id, $2 from unnest($1::uuid[]) as id`, params: [batch.map((e) => e.id), "batch's"] });
+          return batch.map((event) => [{ type: 'inventory.rejected', orderId: event.orderId, data: { reason: 'OUT_OF_STOCK', skus: ['SKU-1'] } }]);
+        },
+      },
+    );
+    await eventually(async () => (await f.effects()).length === 30);
+    // Then one event on its own: it goes to the batch handler too.
+    const lone = sampleOrderPlaced();
+    await publishRaw(f, subjectFor(lone, f.ns), JSON.stringify(lone));
+    await eventually(async () => (await f.effects()).length === 31);
+    await new Promise((r) => setTimeout(r, 300));
+    const effects = await f.effects();
+    expect(new Set(effects.map((e) => e.event_id)).size).toBe(31); // the second copy changed nothing
+    expect(effects.every((e) => e.consumer === "batch's")).toBe(true);
+    expect(single).toBe(0);
+    expect(calls.at(-1)!.size).toBe(1);
+    expect(calls.reduce((a, c) => a + c.size, 0)).toBe(31);
+    for (const c of calls) expect(c.readIds.length).toBeGreaterThanOrEqual(c.size);
+    expect(new Set(calls.flatMap((c) => c.readIds))).toEqual(new Set([...events, lone].map((e) => e.id)));
+    // Each transaction read the effects the ones before it committed.
+    expect(calls.map((c) => c.effectsBefore)).toEqual(calls.map((_, k) => calls.slice(0, k).reduce((a, c) => a + c.size, 0)));
+    expect(checkouts).toBeGreaterThan(0);
+    expect(queries).toBe(2 * checkouts);
+    const { rows } = await f.pool.query<{ n: number }>('select count(*)::int as n from messaging_outbox');
+    expect(rows[0]!.n).toBe(31);
+  });
+
+  it("runs a batch whose commit-time write fails one event at a time through the handler, which settles the bad one alone", async () => {
+    const f = await fixture();
+    const events = Array.from({ length: 20 }, () => sampleOrderPlaced());
+    const bad = events[7]!;
+    await createDirectPublisher(f.js, { namespace: f.ns }).publish(events);
+    let batchCalls = 0;
+    await startRunner(f, recordingHandler('test-consumer', async (e) => {
+      if (e.id === bad.id) throw new PermanentError('never');
+    }), {
+      batchSize: 50,
+      reads: () => [],
+      batchHandler: async (batch, { atCommit }) => {
+        batchCalls += 1;
+        // The bad event's row has no consumer: a not-null violation, at the commit.
+        atCommit({
+          sql: 'insert into effects (event_id, consumer) select * from unnest($1::uuid[], $2::text[])',
+          params: [batch.map((e) => e.id), batch.map((e) => (e.id === bad.id ? null : 'test-consumer'))],
+        });
+        return batch.map(() => []);
+      },
+    });
+    const dead = await eventually(async () => {
+      const list = await listDeadLetters(f.jsm, { namespace: f.ns });
+      return list.length === 1 ? list : undefined;
+    });
+    expect(dead[0]!.reason).toBe('permanent');
+    await eventually(async () => (await f.effects()).length === 19);
+    await new Promise((r) => setTimeout(r, 300));
+    const ids = (await f.effects()).map((r) => r.event_id);
+    expect(new Set(ids).size).toBe(19); // the rolled-back batch left nothing behind
+    expect(ids).not.toContain(bad.id);
+    expect(batchCalls).toBeGreaterThan(0);
+  });
+
   it('runs several one-message transactions at once, never two of one order, each order\'s in the order received', async () => {
     const f = await fixture();
     const orders = Array.from({ length: 6 }, () => randomUUID());

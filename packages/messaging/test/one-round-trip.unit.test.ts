@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { createRequire } from 'node:module';
 import { inlineQuery, literalOf } from '../src/index.js';
 
 // pg's own escaping, without a connection.
+// pg's conversion of a parameter to the text it sends: the reference for inlined arrays.
+const pgUtils = createRequire(import.meta.url)('pg/lib/utils.js') as { prepareValue(v: unknown): string };
+
 const client = { escapeLiteral: (s: string) => pg.Client.prototype.escapeLiteral.call({}, s) };
 
 describe('inlining parameters for one-round-trip transactions', () => {
@@ -19,7 +23,15 @@ describe('inlining parameters for one-round-trip transactions', () => {
     expect(literalOf(client, null)).toBe('null');
     expect(literalOf(client, undefined)).toBe('null');
     expect(literalOf(client, new Date('2026-01-02T03:04:05.678Z'))).toBe("'2026-01-02T03:04:05.678Z'");
-    expect(literalOf(client, [{ sku: 'A', quantity: 1 }])).toBe(`'[{"sku":"A","quantity":1}]'`);
+    expect(literalOf(client, { sku: 'A', quantity: 1 })).toBe(`'{"sku":"A","quantity":1}'`);
+  });
+
+  it('writes an array as the array literal pg sends for an array parameter (unnest($1::uuid[]))', () => {
+    const values = ['a"b', 'c\\d', null, 'x,y', { k: 1 }, 7, true];
+    const prepared = pgUtils.prepareValue(values);
+    expect(literalOf(client, values)).toBe(client.escapeLiteral(prepared));
+    expect(literalOf(client, [])).toBe("'{}'");
+    expect(literalOf(client, [new Date('2026-01-02T03:04:05.678Z')])).toBe(`'{"2026-01-02T03:04:05.678Z"}'`);
   });
 
   it('refuses what it cannot write faithfully', () => {

@@ -1,7 +1,7 @@
-import { fillPlaceholders, sql, type ExtractTablesWithRelations } from 'drizzle-orm';
-import type { SqlExecutor } from '@orderflow/messaging';
+import { fillPlaceholders, sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
+import type { ParameterizedQuery, SqlExecutor } from '@orderflow/messaging';
 import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
-import type { PgTransaction } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgTransaction } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Logger } from './logger.js';
 import { prepareByDefault } from './prepared.js';
@@ -136,9 +136,23 @@ export async function lockOrder(tx: SqlExecutor, orderId: string): Promise<void>
  */
 export async function lockOrders(tx: SqlExecutor, orderIds: readonly string[]): Promise<void> {
   if (orderIds.length === 0) return;
-  await tx.execute(
-    sql`select pg_advisory_xact_lock(7001, k) from (select distinct hashtext(id) as k from unnest(${sql.param([...orderIds])}::text[]) as id order by k) as keys`,
-  );
+  await tx.execute(lockOrdersStatement(orderIds));
+}
+
+/** The statement of `lockOrders`, not run (e.g. for a consumer's `reads`). */
+export function lockOrdersStatement(orderIds: readonly string[]): SQL {
+  return sql`select pg_advisory_xact_lock(7001, k) from (select distinct hashtext(id) as k from unnest(${sql.param([...orderIds])}::text[]) as id order by k) as keys`;
+}
+
+const dialect = new PgDialect();
+
+/**
+ * A drizzle `sql` statement rendered to its text and values, not run: what the consumer runner
+ * takes for a consumer's `reads` and a batch handler's `ctx.atCommit`.
+ */
+export function renderSql(statement: SQL): ParameterizedQuery {
+  const { sql: text, params } = dialect.sqlToQuery(statement);
+  return { sql: text, params };
 }
 
 /**

@@ -78,6 +78,12 @@ export interface ConsumerSpec<TSchema extends Record<string, unknown>> {
    * turn (messaging `ConsumerRunnerOptions.batchHandler`).
    */
   readonly batchHandler?: BatchEventHandler<TSchema>;
+  /**
+   * The statements `batchHandler`'s work begins with (locks, reads), sent with `begin` and the
+   * inbox insert in one round trip; their rows reach it as `ctx.read` (messaging
+   * `ConsumerRunnerOptions.reads`). Render drizzle `sql` with `renderSql`.
+   */
+  readonly reads?: (events: readonly DomainEvent[]) => readonly ParameterizedQuery[];
   /** The event types `handler` acts on; the stream's other types are acked with no transaction. Default: all. */
   readonly types?: readonly EventType[];
   readonly batchSize?: number;
@@ -216,6 +222,7 @@ export async function startService<TSchema extends Record<string, unknown>>(
       namespace,
       handler: spec.handler,
       batchHandler: spec.batchHandler,
+      reads: spec.reads,
       types: spec.types,
       writeOnly: writeOnlyQueries(spec.writeOnly),
       lingerMs: env.CONSUMER_LINGER_MS,

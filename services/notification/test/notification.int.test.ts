@@ -145,7 +145,7 @@ describe('notification service', () => {
       },
     };
     const results = await svc.deps.db.transaction((tx) =>
-      createOrderEventBatchHandler(picky)([...events, confirmed(stale)], { tx, now: new Date(), log: silentLogger }),
+      createOrderEventBatchHandler(picky)([...events, confirmed(stale)], { tx, now: new Date(), log: silentLogger, read: [], atCommit: () => {} }),
     );
     expect(results).toHaveLength(6);
     results.forEach((result, k) => {
@@ -172,7 +172,7 @@ describe('notification service', () => {
       },
     };
     const events = Array.from({ length: 30 }, () => confirmed());
-    await svc.deps.db.transaction((tx) => createOrderEventBatchHandler(slow)(events, { tx, now: new Date(), log: silentLogger }));
+    await svc.deps.db.transaction((tx) => createOrderEventBatchHandler(slow)(events, { tx, now: new Date(), log: silentLogger, read: [], atCommit: () => {} }));
     expect(sent).toBe(30);
     expect(most).toBe(8);
   });

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServiceDefinition } from '@orderflow/service-kit';
 import { buildApp } from './app.js';
 import { schema, type PaymentSchema } from './db/schema.js';
-import { HANDLED_INVENTORY_EVENTS, handleInventoryEvent, handleInventoryEvents } from './handlers/inventory-events.js';
+import { HANDLED_INVENTORY_EVENTS, handleInventoryEvent, handleInventoryEvents, inventoryEventReads } from './handlers/inventory-events.js';
 import { HANDLED_ORDER_EVENTS, handleOrderEvent, orderEventWrites } from './handlers/order-events.js';
 
 /** The payment service: charges on inventory.reserved, refunds on order.cancelled; lists payments. */
@@ -18,7 +18,9 @@ export const paymentService: ServiceDefinition<PaymentSchema> = {
       name: 'payment-inventory-events',
       from: 'inventory',
       handler: handleInventoryEvent,
-      batchHandler: handleInventoryEvents, // a batch of reservations in three statements
+      // A batch of reservations in two round trips: begin, inbox, locks and reads; payments, outbox, commit.
+      reads: inventoryEventReads,
+      batchHandler: handleInventoryEvents,
       types: HANDLED_INVENTORY_EVENTS,
     },
   ],

@@ -3,7 +3,7 @@ import type { ServiceDefinition } from '@orderflow/service-kit';
 import { buildApp } from './app.js';
 import { schema, type ShippingSchema } from './db/schema.js';
 import { HANDLED_ORDER_EVENTS, handleOrderEvent, orderEventWrites } from './handlers/order-events.js';
-import { HANDLED_PAYMENT_EVENTS, handlePaymentEvent, handlePaymentEvents } from './handlers/payment-events.js';
+import { HANDLED_PAYMENT_EVENTS, handlePaymentEvent, handlePaymentEvents, paymentEventReads } from './handlers/payment-events.js';
 
 /** The shipping service: schedules on payment.authorized, cancels on order.cancelled; lists shipments. */
 export const shippingService: ServiceDefinition<ShippingSchema> = {
@@ -18,7 +18,9 @@ export const shippingService: ServiceDefinition<ShippingSchema> = {
       name: 'shipping-payment-events',
       from: 'payment',
       handler: handlePaymentEvent,
-      batchHandler: handlePaymentEvents, // a batch of authorizations in four statements
+      // A batch of authorizations in two round trips: begin, inbox, locks and reads; shipments, outcomes, outbox, commit.
+      reads: paymentEventReads,
+      batchHandler: handlePaymentEvents,
       types: HANDLED_PAYMENT_EVENTS,
     },
   ],

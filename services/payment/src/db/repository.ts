@@ -1,4 +1,4 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, sql, type SQL } from 'drizzle-orm';
 import { arrayParam, statementTemplate } from '@orderflow/service-kit';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { ChargeState } from '../domain/authorization.js';
@@ -17,13 +17,26 @@ export type NewPayment = typeof payments.$inferInsert & { createdAt: Date };
  */
 export async function chargeStates(tx: PaymentTx, orderIds: readonly string[]): Promise<(ChargeState & { orderId: string })[]> {
   if (orderIds.length === 0) return [];
-  const { rows } = await tx.execute<{ order_id: string; cancelled: boolean; answered: boolean; payment_token: string | null }>(sql`
+  return chargeStatesOf((await tx.execute(chargeStatesStatement(orderIds))).rows);
+}
+
+/** The statement of `chargeStates`, not run (the consumer's `reads`); `chargeStatesOf` reads its rows. */
+export function chargeStatesStatement(orderIds: readonly string[]): SQL {
+  return sql`
     select o.id as order_id,
       exists (select 1 from ${cancelledOrders} c where c.order_id = o.id) as cancelled,
       exists (select 1 from ${payments} p where p.order_id = o.id) as answered,
       (select po.payment_token from ${paymentOrders} po where po.order_id = o.id) as payment_token
-    from unnest(${sql.param([...orderIds])}::uuid[]) as o(id)`);
-  return rows.map((r) => ({ orderId: r.order_id, cancelled: r.cancelled, answered: r.answered, paymentToken: r.payment_token ?? undefined }));
+    from unnest(${sql.param([...orderIds])}::uuid[]) as o(id)`;
+}
+
+export function chargeStatesOf(rows: readonly Record<string, unknown>[]): (ChargeState & { orderId: string })[] {
+  return (rows as readonly { order_id: string; cancelled: boolean; answered: boolean; payment_token: string | null }[]).map((r) => ({
+    orderId: r.order_id,
+    cancelled: r.cancelled,
+    answered: r.answered,
+    paymentToken: r.payment_token ?? undefined,
+  }));
 }
 
 /**
@@ -32,10 +45,15 @@ export async function chargeStates(tx: PaymentTx, orderIds: readonly string[]): 
  */
 export async function insertPayments(tx: PaymentTx, rows: readonly NewPayment[]): Promise<void> {
   if (rows.length === 0) return;
-  await tx.execute(sql`
+  await tx.execute(insertPaymentsStatement(rows));
+}
+
+/** The statement of `insertPayments`, not run (a batch handler's `atCommit`). */
+export function insertPaymentsStatement(rows: readonly NewPayment[]): SQL {
+  return sql`
     insert into ${payments} (payment_id, order_id, amount_cents, currency, status, created_at)
     select * from unnest(${arrayParam(rows, (r) => r.paymentId)}::uuid[], ${arrayParam(rows, (r) => r.orderId)}::uuid[], ${arrayParam(rows, (r) => r.amountCents)}::int[],
-                         ${arrayParam(rows, (r) => r.currency)}::text[], ${arrayParam(rows, (r) => r.status)}::text[], ${arrayParam(rows, (r) => r.createdAt.toISOString())}::timestamptz[])`);
+                         ${arrayParam(rows, (r) => r.currency)}::text[], ${arrayParam(rows, (r) => r.status)}::text[], ${arrayParam(rows, (r) => r.createdAt.toISOString())}::timestamptz[])`;
 }
 
 export async function isCancelled(tx: PaymentTx, orderId: string): Promise<boolean> {

@@ -1,10 +1,18 @@
-import type { AnyEventDraft, DomainEvent, EventType, InventoryReserved } from '@orderflow/contracts';
-import { NotReadyError, type BatchEventHandler, type EventHandler } from '@orderflow/messaging';
-import { lockAndReadOrders } from '@orderflow/service-kit';
+import type { AnyEventDraft, DomainEvent, EventType } from '@orderflow/contracts';
+import { NotReadyError, type BatchEventHandler, type EventHandler, type ParameterizedQuery } from '@orderflow/messaging';
+import { lockAndReadOrders, lockOrdersStatement, renderSql } from '@orderflow/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { PaymentSchema } from '../db/schema.js';
-import { chargeStates, insertPayments, type NewPayment, type PaymentTx } from '../db/repository.js';
-import { decideCharge } from '../domain/authorization.js';
+import {
+  chargeStates,
+  chargeStatesOf,
+  chargeStatesStatement,
+  insertPayments,
+  insertPaymentsStatement,
+  type NewPayment,
+  type PaymentTx,
+} from '../db/repository.js';
+import { decideCharge, type ChargeState } from '../domain/authorization.js';
 
 /** The event types this handler acts on; the consumer acks the stream's others without a transaction. */
 export const HANDLED_INVENTORY_EVENTS = ['inventory.reserved'] as const satisfies readonly EventType[];
@@ -16,21 +24,46 @@ export const HANDLED_INVENTORY_EVENTS = ['inventory.reserved'] as const satisfie
  */
 export const handleInventoryEvent: EventHandler<PaymentSchema> = async (event, { tx, now }) => (await chargeAll(tx, [event], now))[0]!;
 
-/** `handleInventoryEvent` for a whole transaction's events at once (the runner's batchHandler). */
-export const handleInventoryEvents: BatchEventHandler<PaymentSchema> = (events, { tx, now }) => chargeAll(tx, events, now);
+/**
+ * What a batch of reservations begins with, sent with the transaction's `begin` (the consumer's
+ * `reads`): its orders' locks, then what payment knows of each, read under them.
+ */
+export function inventoryEventReads(events: readonly DomainEvent[]): ParameterizedQuery[] {
+  const ids = orderIdsOf(events);
+  return ids.length === 0 ? [] : [renderSql(lockOrdersStatement(ids)), renderSql(chargeStatesStatement(ids))];
+}
 
 /**
- * Charges a batch of reservations in three statements whatever its size: lock their orders,
- * read what payment knows of each, insert the payments. Decided in delivery order, so a second
- * reservation of one order in the same batch finds it answered.
+ * `handleInventoryEvent` for a whole transaction's events at once (the runner's batchHandler):
+ * decided on what `inventoryEventReads` read, the payments inserted at the commit. Two round
+ * trips whatever the batch's size.
  */
+export const handleInventoryEvents: BatchEventHandler<PaymentSchema> = async (events, { now, read, atCommit }) => {
+  const { results, rows } = chargeEach(events, new Map(chargeStatesOf(read[1] ?? []).map((s) => [s.orderId, s])), now);
+  if (rows.length > 0) atCommit(renderSql(insertPaymentsStatement(rows)));
+  return results;
+};
+
+const orderIdsOf = (events: readonly DomainEvent[]) => [...new Set(events.filter((e) => e.type === 'inventory.reserved').map((e) => e.orderId))];
+
+/** One transaction's reservations, each statement awaited: lock their orders, read, insert the payments. */
 async function chargeAll(tx: PaymentTx, events: readonly DomainEvent[], now: Date): Promise<AnyEventDraft[][]> {
-  const reservations = events.filter((e): e is InventoryReserved => e.type === 'inventory.reserved');
-  const known = await lockAndReadOrders(
-    tx,
-    reservations.map((e) => e.orderId),
-    (ids) => chargeStates(tx, ids),
-  );
+  const known = await lockAndReadOrders(tx, orderIdsOf(events), (ids) => chargeStates(tx, ids));
+  const { results, rows } = chargeEach(events, known, now);
+  await insertPayments(tx, rows);
+  return results;
+}
+
+/**
+ * Decides each reservation in delivery order on what payment knows of its order (`known`, read
+ * under the orders' locks), so a second reservation of one order in the same batch finds it
+ * answered. Returns each event's drafts and the payments to insert.
+ */
+function chargeEach(
+  events: readonly DomainEvent[],
+  known: Map<string, ChargeState>,
+  now: Date,
+): { results: AnyEventDraft[][]; rows: NewPayment[] } {
   const rows: NewPayment[] = [];
   const results = events.map((event): AnyEventDraft[] => {
     if (event.type !== 'inventory.reserved') return [];
@@ -61,6 +94,5 @@ async function chargeAll(tx: PaymentTx, events: readonly DomainEvent[], now: Dat
       }
     }
   });
-  await insertPayments(tx, rows);
-  return results;
+  return { results, rows };
 }

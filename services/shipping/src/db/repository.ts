@@ -1,4 +1,4 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, sql, type SQL } from 'drizzle-orm';
 import { arrayParam, statementTemplate } from '@orderflow/service-kit';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { DispatchState } from '../domain/shipment.js';
@@ -19,22 +19,40 @@ export type Outcome = { orderId: string; outcome: 'SCHEDULED' | 'FAILED'; failur
  */
 export async function dispatchStates(tx: ShippingTx, orderIds: readonly string[]): Promise<(DispatchState & { orderId: string })[]> {
   if (orderIds.length === 0) return [];
-  const { rows } = await tx.execute<{ order_id: string; cancelled: boolean; country: string | null; decided: boolean }>(sql`
+  return dispatchStatesOf((await tx.execute(dispatchStatesStatement(orderIds))).rows);
+}
+
+/** The statement of `dispatchStates`, not run (the consumer's `reads`); `dispatchStatesOf` reads its rows. */
+export function dispatchStatesStatement(orderIds: readonly string[]): SQL {
+  return sql`
     select o.id as order_id,
       exists (select 1 from ${cancelledOrders} c where c.order_id = o.id) as cancelled,
       so.country, so.outcome is not null as decided
     from unnest(${sql.param([...orderIds])}::uuid[]) as o(id)
-    left join ${shippingOrders} so on so.order_id = o.id`);
-  return rows.map((r) => ({ orderId: r.order_id, cancelled: r.cancelled, country: r.country ?? undefined, decided: r.decided }));
+    left join ${shippingOrders} so on so.order_id = o.id`;
+}
+
+export function dispatchStatesOf(rows: readonly Record<string, unknown>[]): (DispatchState & { orderId: string })[] {
+  return (rows as readonly { order_id: string; cancelled: boolean; country: string | null; decided: boolean }[]).map((r) => ({
+    orderId: r.order_id,
+    cancelled: r.cancelled,
+    country: r.country ?? undefined,
+    decided: r.decided,
+  }));
 }
 
 /** Shipments, all in one statement; a conflict means a second dispatch: fail and roll back. */
 export async function insertShipments(tx: ShippingTx, rows: readonly NewShipment[]): Promise<void> {
   if (rows.length === 0) return;
-  await tx.execute(sql`
+  await tx.execute(insertShipmentsStatement(rows));
+}
+
+/** The statement of `insertShipments`, not run (a batch handler's `atCommit`). */
+export function insertShipmentsStatement(rows: readonly NewShipment[]): SQL {
+  return sql`
     insert into ${shipments} (shipment_id, order_id, status, tracking_number, created_at)
     select * from unnest(${arrayParam(rows, (r) => r.shipmentId)}::uuid[], ${arrayParam(rows, (r) => r.orderId)}::uuid[], ${arrayParam(rows, (r) => r.status)}::text[],
-                         ${arrayParam(rows, (r) => r.trackingNumber)}::text[], ${arrayParam(rows, (r) => r.createdAt.toISOString())}::timestamptz[])`);
+                         ${arrayParam(rows, (r) => r.trackingNumber)}::text[], ${arrayParam(rows, (r) => r.createdAt.toISOString())}::timestamptz[])`;
 }
 
 /**
@@ -43,11 +61,16 @@ export async function insertShipments(tx: ShippingTx, rows: readonly NewShipment
  */
 export async function recordOutcomes(tx: ShippingTx, rows: readonly Outcome[], at: Date): Promise<void> {
   if (rows.length === 0) return;
-  await tx.execute(sql`
+  await tx.execute(recordOutcomesStatement(rows, at));
+}
+
+/** The statement of `recordOutcomes`, not run (a batch handler's `atCommit`). */
+export function recordOutcomesStatement(rows: readonly Outcome[], at: Date): SQL {
+  return sql`
     update ${shippingOrders} as so set outcome = u.outcome, failure_reason = u.failure_reason, decided_at = ${at.toISOString()}::timestamptz
     from unnest(${arrayParam(rows, (r) => r.orderId)}::uuid[], ${arrayParam(rows, (r) => r.outcome)}::text[], ${arrayParam(rows, (r) => r.failureReason)}::text[])
       as u(order_id, outcome, failure_reason)
-    where so.order_id = u.order_id and so.outcome is null`);
+    where so.order_id = u.order_id and so.outcome is null`;
 }
 
 /** Records the tombstone (idempotent) for a cancelled order. */

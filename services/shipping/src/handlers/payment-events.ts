@@ -1,10 +1,21 @@
 import type { AnyEventDraft, DomainEvent, EventType, PaymentAuthorized } from '@orderflow/contracts';
-import { NotReadyError, type BatchEventHandler, type EventHandler } from '@orderflow/messaging';
-import { lockAndReadOrders } from '@orderflow/service-kit';
+import { NotReadyError, type BatchEventHandler, type EventHandler, type ParameterizedQuery } from '@orderflow/messaging';
+import { lockAndReadOrders, lockOrdersStatement, renderSql } from '@orderflow/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { ShippingSchema } from '../db/schema.js';
-import { dispatchStates, insertShipments, recordOutcomes, type NewShipment, type Outcome, type ShippingTx } from '../db/repository.js';
-import { decideDispatch } from '../domain/shipment.js';
+import {
+  dispatchStates,
+  dispatchStatesOf,
+  dispatchStatesStatement,
+  insertShipments,
+  insertShipmentsStatement,
+  recordOutcomes,
+  recordOutcomesStatement,
+  type NewShipment,
+  type Outcome,
+  type ShippingTx,
+} from '../db/repository.js';
+import { decideDispatch, type DispatchState } from '../domain/shipment.js';
 
 /** The event types this handler acts on; the consumer acks the stream's others without a transaction. */
 export const HANDLED_PAYMENT_EVENTS = ['payment.authorized'] as const satisfies readonly EventType[];
@@ -15,21 +26,48 @@ export const HANDLED_PAYMENT_EVENTS = ['payment.authorized'] as const satisfies 
  */
 export const handlePaymentEvent: EventHandler<ShippingSchema> = async (event, { tx, now }) => (await dispatchAll(tx, [event], now))[0]!;
 
-/** `handlePaymentEvent` for a whole transaction's events at once (the runner's batchHandler). */
-export const handlePaymentEvents: BatchEventHandler<ShippingSchema> = (events, { tx, now }) => dispatchAll(tx, events, now);
+/**
+ * What a batch of authorized payments begins with, sent with the transaction's `begin` (the
+ * consumer's `reads`): its orders' locks, then what shipping knows of each, read under them.
+ */
+export function paymentEventReads(events: readonly DomainEvent[]): ParameterizedQuery[] {
+  const ids = orderIdsOf(events);
+  return ids.length === 0 ? [] : [renderSql(lockOrdersStatement(ids)), renderSql(dispatchStatesStatement(ids))];
+}
 
 /**
- * Dispatches a batch of authorized payments in four statements whatever its size: lock their
- * orders, read what shipping knows of each, insert the shipments, record the outcomes. Decided in
- * delivery order, so a second authorization of one order in the same batch finds it decided.
+ * `handlePaymentEvent` for a whole transaction's events at once (the runner's batchHandler):
+ * decided on what `paymentEventReads` read, the shipments and outcomes written at the commit. Two
+ * round trips whatever the batch's size.
  */
+export const handlePaymentEvents: BatchEventHandler<ShippingSchema> = async (events, { now, read, atCommit }) => {
+  const { results, shipmentRows, outcomes } = dispatchEach(events, new Map(dispatchStatesOf(read[1] ?? []).map((s) => [s.orderId, s])), now);
+  if (shipmentRows.length > 0) atCommit(renderSql(insertShipmentsStatement(shipmentRows)));
+  if (outcomes.length > 0) atCommit(renderSql(recordOutcomesStatement(outcomes, now)));
+  return results;
+};
+
+const orderIdsOf = (events: readonly DomainEvent[]) => [...new Set(events.filter((e): e is PaymentAuthorized => e.type === 'payment.authorized').map((e) => e.orderId))];
+
+/** One transaction's authorized payments, each statement awaited: lock, read, insert the shipments, record the outcomes. */
 async function dispatchAll(tx: ShippingTx, events: readonly DomainEvent[], now: Date): Promise<AnyEventDraft[][]> {
-  const authorized = events.filter((e): e is PaymentAuthorized => e.type === 'payment.authorized');
-  const known = await lockAndReadOrders(
-    tx,
-    authorized.map((e) => e.orderId),
-    (ids) => dispatchStates(tx, ids),
-  );
+  const known = await lockAndReadOrders(tx, orderIdsOf(events), (ids) => dispatchStates(tx, ids));
+  const { results, shipmentRows, outcomes } = dispatchEach(events, known, now);
+  await insertShipments(tx, shipmentRows);
+  await recordOutcomes(tx, outcomes, now);
+  return results;
+}
+
+/**
+ * Decides each authorized payment in delivery order on what shipping knows of its order (`known`,
+ * read under the orders' locks), so a second authorization of one order in the same batch finds
+ * it decided. Returns each event's drafts, the shipments to insert and the outcomes to record.
+ */
+function dispatchEach(
+  events: readonly DomainEvent[],
+  known: Map<string, DispatchState>,
+  now: Date,
+): { results: AnyEventDraft[][]; shipmentRows: NewShipment[]; outcomes: Outcome[] } {
   const shipmentRows: NewShipment[] = [];
   const outcomes: Outcome[] = [];
   const results = events.map((event): AnyEventDraft[] => {
@@ -53,7 +91,5 @@ async function dispatchAll(tx: ShippingTx, events: readonly DomainEvent[], now: 
     outcomes.push({ orderId, outcome: 'SCHEDULED', failureReason: null });
     return [{ type: 'shipment.scheduled', orderId, data: { shipmentId, trackingNumber: decision.trackingNumber } }];
   });
-  await insertShipments(tx, shipmentRows);
-  await recordOutcomes(tx, outcomes, now);
-  return results;
+  return { results, shipmentRows, outcomes };
 }
