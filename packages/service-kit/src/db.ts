@@ -1,4 +1,4 @@
-import { fillPlaceholders, sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
+import { fillPlaceholders, getTableColumns, sql, type ExtractTablesWithRelations, type InferSelectModel, type SQL, type Table } from 'drizzle-orm';
 import type { ParameterizedQuery, SqlExecutor } from '@orderflow/messaging';
 import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import { PgDialect, type PgTransaction } from 'drizzle-orm/pg-core';
@@ -142,6 +142,26 @@ export async function lockOrders(tx: SqlExecutor, orderIds: readonly string[]): 
 /** The statement of `lockOrders`, not run (e.g. for a consumer's `reads`). */
 export function lockOrdersStatement(orderIds: readonly string[]): SQL {
   return sql`select pg_advisory_xact_lock(7001, k) from (select distinct hashtext(id) as k from unnest(${sql.param([...orderIds])}::text[]) as id order by k) as keys`;
+}
+
+/**
+ * Rows of `select *` from `table` as pg returned them (snake_case columns, values parsed by pg's
+ * type parsers) turned into what drizzle's `select().from(table)` gives: each column under its
+ * property name, decoded by the column (JSON, timestamps). For statements run outside drizzle,
+ * such as a consumer's `reads`.
+ */
+export function rowsOf<T extends Table>(table: T, rows: readonly Record<string, unknown>[]): InferSelectModel<T>[] {
+  const columns = Object.entries(getTableColumns(table));
+  return rows.map(
+    (row) =>
+      Object.fromEntries(
+        columns.map(([key, column]) => {
+          const value = row[column.name];
+          // pg has already parsed timestamps into Dates; drizzle's decoders expect its own text.
+          return [key, value === null || value === undefined ? null : value instanceof Date ? value : column.mapFromDriverValue(value)];
+        }),
+      ) as InferSelectModel<T>,
+  );
 }
 
 const dialect = new PgDialect();

@@ -3,7 +3,8 @@ import { sql } from 'drizzle-orm';
 import { testInfra } from '@orderflow/testkit';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDb, createLogger, databaseUrlFor, ensureDatabase, lockOrders } from '../src/index.js';
+import { integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { createDb, createLogger, databaseUrlFor, ensureDatabase, lockOrders, rowsOf } from '../src/index.js';
 
 const created: string[] = [];
 
@@ -125,6 +126,35 @@ describe('lockOrders', () => {
         const other = await handle.pool.query<{ got: boolean }>('select pg_try_advisory_xact_lock(7001, hashtext($1)) as got', [ids[1]]);
         expect(other.rows[0]!.got).toBe(false);
       });
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
+describe('rowsOf', () => {
+  it('turns the rows of a raw select * into what drizzle selects: property names, JSON, timestamps, nulls', async () => {
+    const { adminDatabaseUrl } = testInfra();
+    const name = `t_kit_rows_${randomBytes(4).toString('hex')}`;
+    created.push(name);
+    await ensureDatabase(adminDatabaseUrl, name);
+    const handle = createDb(databaseUrlFor(adminDatabaseUrl, name));
+    try {
+      const things = pgTable('things', {
+        id: uuid('id').primaryKey(),
+        itemLines: jsonb('item_lines').$type<{ sku: string; quantity: number }[]>().notNull(),
+        amountCents: integer('amount_cents'),
+        createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
+        note: text('note'),
+      });
+      await handle.pool.query('create table things (id uuid primary key, item_lines jsonb not null, amount_cents integer, created_at timestamptz(3) not null, note text)');
+      await handle.db.insert(things).values([
+        { id: randomUUID(), itemLines: [{ sku: 'A', quantity: 2 }], amountCents: 1250, createdAt: new Date('2026-11-30T10:00:00.123Z'), note: "it's" },
+        { id: randomUUID(), itemLines: [], amountCents: null, createdAt: new Date('2026-11-30T11:00:00.000Z'), note: null },
+      ]);
+      const raw = (await handle.pool.query('select * from things order by created_at')).rows as Record<string, unknown>[];
+      const viaDrizzle = await handle.db.select().from(things).orderBy(things.createdAt);
+      expect(rowsOf(things, raw)).toEqual(viaDrizzle);
     } finally {
       await handle.close();
     }

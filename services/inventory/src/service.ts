@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServiceDefinition } from '@orderflow/service-kit';
 import { buildApp } from './app.js';
 import { schema, type InventorySchema } from './db/schema.js';
-import { HANDLED_ORDER_EVENTS, handleOrderEvent, handleOrderEvents } from './handlers/order-events.js';
+import { HANDLED_ORDER_EVENTS, handleOrderEvent, handleOrderEvents, orderEventReads } from './handlers/order-events.js';
 import { seedCatalogue } from './seed.js';
 
 /** The inventory service: reacts to order.placed / order.cancelled; serves the catalogue. */
@@ -15,7 +15,9 @@ export const inventoryService: ServiceDefinition<InventorySchema> = {
       name: 'inventory-order-events',
       from: 'order',
       handler: handleOrderEvent,
-      batchHandler: handleOrderEvents, // a batch of order.placed in five statements
+      // A batch of order.placed in two round trips: begin, inbox, locks and reads; stock, reservations, outbox, commit.
+      reads: orderEventReads,
+      batchHandler: handleOrderEvents,
       types: HANDLED_ORDER_EVENTS,
     },
   ],

@@ -19,27 +19,28 @@ export const orderService: ServiceDefinition<OrderSchema> = {
   migrationsFolder: fileURLToPath(new URL('../drizzle', import.meta.url)),
   // Events that only go on the timeline (payment.authorized, notification.sent, the
   // compensations) take the runner's write-only path: a batch of them is one round trip. Any
-  // other batch goes to applyEvents at once: three statements per batch, not three per event.
+  // other batch is decided at once (applyEventsOf): two round trips per batch, the orders locked
+  // and read with its begin, the timeline and the new states written with its commit.
   consumers: ({ db }) => [
     {
       name: 'order-inventory-events',
       from: 'inventory',
       handler: handleInventoryEvent,
-      batchHandler: applyEventsOf(INVENTORY_EVENTS),
+      ...applyEventsOf(INVENTORY_EVENTS),
       writeOnly: timelineOnlyWrites(db, INVENTORY_EVENTS),
     },
     {
       name: 'order-payment-events',
       from: 'payment',
       handler: handlePaymentEvent,
-      batchHandler: applyEventsOf(PAYMENT_EVENTS),
+      ...applyEventsOf(PAYMENT_EVENTS),
       writeOnly: timelineOnlyWrites(db, PAYMENT_EVENTS),
     },
     {
       name: 'order-shipping-events',
       from: 'shipping',
       handler: handleShippingEvent,
-      batchHandler: applyEventsOf(SHIPPING_EVENTS),
+      ...applyEventsOf(SHIPPING_EVENTS),
       writeOnly: timelineOnlyWrites(db, SHIPPING_EVENTS),
     },
     {

@@ -1,4 +1,4 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, sql, type SQL } from 'drizzle-orm';
 import { arrayParam } from '@orderflow/service-kit';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { cancelledOrders, products, reservations, type InventorySchema, type ReservationLine } from './schema.js';
@@ -17,31 +17,49 @@ export type NewReservation = typeof reservations.$inferInsert & { createdAt: Dat
  */
 export async function reservationStates(tx: InventoryTx, orderIds: readonly string[]): Promise<{ orderId: string; settled: boolean }[]> {
   if (orderIds.length === 0) return [];
-  const { rows } = await tx.execute<{ order_id: string; settled: boolean }>(sql`
+  return reservationStatesOf((await tx.execute(reservationStatesStatement(orderIds))).rows);
+}
+
+/** The statement of `reservationStates`, not run (the consumer's `reads`); `reservationStatesOf` reads its rows. */
+export function reservationStatesStatement(orderIds: readonly string[]): SQL {
+  return sql`
     select o.id as order_id,
       exists (select 1 from ${cancelledOrders} c where c.order_id = o.id) or exists (select 1 from ${reservations} r where r.order_id = o.id) as settled
-    from unnest(${sql.param([...orderIds])}::uuid[]) as o(id)`);
-  return rows.map((r) => ({ orderId: r.order_id, settled: r.settled }));
+    from unnest(${sql.param([...orderIds])}::uuid[]) as o(id)`;
+}
+
+export function reservationStatesOf(rows: readonly Record<string, unknown>[]): { orderId: string; settled: boolean }[] {
+  return (rows as readonly { order_id: string; settled: boolean }[]).map((r) => ({ orderId: r.order_id, settled: r.settled }));
 }
 
 /** Adds each `delta` to its SKU's stock, all in one statement (the caller holds the products' locks). */
 export async function adjustStocks(tx: InventoryTx, deltas: readonly { sku: string; delta: number }[], at: Date): Promise<void> {
   if (deltas.length === 0) return;
-  await tx.execute(sql`
+  await tx.execute(adjustStocksStatement(deltas, at));
+}
+
+/** The statement of `adjustStocks`, not run (a batch handler's `atCommit`). */
+export function adjustStocksStatement(deltas: readonly { sku: string; delta: number }[], at: Date): SQL {
+  return sql`
     update ${products} as p set stock = p.stock + u.delta, updated_at = ${at.toISOString()}::timestamptz
     from unnest(${arrayParam(deltas, (d) => d.sku)}::text[], ${arrayParam(deltas, (d) => d.delta)}::int[]) as u(sku, delta)
-    where p.sku = u.sku`);
+    where p.sku = u.sku`;
 }
 
 /** Reservations, all in one statement; an order answered already keeps its first answer. */
 export async function insertReservations(tx: InventoryTx, rows: readonly NewReservation[]): Promise<void> {
   if (rows.length === 0) return;
-  await tx.execute(sql`
+  await tx.execute(insertReservationsStatement(rows));
+}
+
+/** The statement of `insertReservations`, not run (a batch handler's `atCommit`). */
+export function insertReservationsStatement(rows: readonly NewReservation[]): SQL {
+  return sql`
     insert into ${reservations} (order_id, status, lines, amount_cents, currency, reason, created_at)
     select * from unnest(${arrayParam(rows, (r) => r.orderId)}::uuid[], ${arrayParam(rows, (r) => r.status)}::text[], ${arrayParam(rows, (r) => JSON.stringify(r.lines))}::jsonb[],
                          ${arrayParam(rows, (r) => r.amountCents ?? null)}::int[], ${arrayParam(rows, (r) => r.currency ?? null)}::text[], ${arrayParam(rows, (r) => r.reason ?? null)}::text[],
                          ${arrayParam(rows, (r) => r.createdAt.toISOString())}::timestamptz[])
-    on conflict do nothing`);
+    on conflict do nothing`;
 }
 
 /** Records the tombstone; idempotent. */
@@ -60,6 +78,14 @@ export async function findReservationForUpdate(tx: InventoryTx, orderId: string)
  * cannot deadlock) and returns them. Held until commit: no concurrent order can oversell. The
  * statement sets the order; `skus` may come in any order, and repeat.
  */
+/**
+ * `lockProducts`' statement, not run (the consumer's `reads`), as plain SQL: its rows are pg's
+ * `select *` rows, which service-kit `rowsOf(products, rows)` turns into `Product`s.
+ */
+export function lockProductsStatement(skus: readonly string[]): SQL {
+  return sql`select * from ${products} where ${products.sku} = any(${sql.param([...skus])}::text[]) order by ${products.sku} for update`;
+}
+
 export async function lockProducts(tx: InventoryTx, skus: readonly string[]): Promise<Product[]> {
   if (skus.length === 0) return [];
   return tx

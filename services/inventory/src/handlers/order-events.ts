@@ -1,18 +1,24 @@
 import type { EventType } from '@orderflow/contracts';
 import type { AnyEventDraft, DomainEvent, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
-import type { BatchEventHandler, EventHandler } from '@orderflow/messaging';
-import { lockAndReadOrders, lockOrder } from '@orderflow/service-kit';
-import type { InventorySchema } from '../db/schema.js';
+import type { BatchEventHandler, EventHandler, ParameterizedQuery } from '@orderflow/messaging';
+import { lockAndReadOrders, lockOrder, lockOrdersStatement, renderSql, rowsOf } from '@orderflow/service-kit';
+import { products, type InventorySchema } from '../db/schema.js';
 import {
   adjustStocks,
+  adjustStocksStatement,
   findReservationForUpdate,
   insertReservations,
+  insertReservationsStatement,
   lockProducts,
+  lockProductsStatement,
   markCancelled,
   markReleased,
   reservationStates,
+  reservationStatesOf,
+  reservationStatesStatement,
   type InventoryTx,
   type NewReservation,
+  type Product,
 } from '../db/repository.js';
 import { decideReservation } from '../domain/reservation.js';
 
@@ -37,24 +43,50 @@ async function applyOrderEvent(tx: InventoryTx, event: DomainEvent, now: Date): 
   }
 }
 
+const placedOnly = (events: readonly DomainEvent[]) => {
+  const placed = events.filter((e): e is OrderPlaced => e.type === 'order.placed');
+  return placed.length === events.length ? placed : undefined;
+};
+
+/**
+ * What a batch of `order.placed` begins with, sent with the transaction's `begin` (the consumer's
+ * `reads`): the orders' locks, what inventory knows of each, and their products, locked in SKU
+ * order. A batch with a cancel in it reads nothing here: it runs event by event.
+ */
+export function orderEventReads(events: readonly DomainEvent[]): ParameterizedQuery[] {
+  const placed = placedOnly(events);
+  if (placed === undefined || placed.length === 0) return [];
+  const ids = [...new Set(placed.map((e) => e.orderId))];
+  const skus = [...new Set(placed.flatMap((e) => e.data.items.map((i) => i.sku)))];
+  return [renderSql(lockOrdersStatement(ids)), renderSql(reservationStatesStatement(ids)), renderSql(lockProductsStatement(skus))];
+}
+
 /**
  * `handleOrderEvent` for a whole transaction's events at once (the runner's batchHandler). A
- * batch of `order.placed` is reserved set-based (`reserveAll`); a batch with a cancel in it runs
- * event by event, in order, in the same transaction.
+ * batch of `order.placed` is reserved set-based, on what `orderEventReads` read, with the stock
+ * taken and the reservations inserted at the commit: two round trips. A batch with a cancel in
+ * it runs event by event, in order, in the same transaction.
  */
-export const handleOrderEvents: BatchEventHandler<InventorySchema> = async (events, ctx) => {
-  const placed = events.filter((e): e is OrderPlaced => e.type === 'order.placed');
-  if (placed.length === events.length) return reserveAll(ctx.tx, placed, ctx.now);
-  const results: AnyEventDraft[][] = [];
-  for (const event of events) results.push(await applyOrderEvent(ctx.tx, event, ctx.now));
+export const handleOrderEvents: BatchEventHandler<InventorySchema> = async (events, { tx, now, read, atCommit }) => {
+  const placed = placedOnly(events);
+  if (placed === undefined) {
+    const results: AnyEventDraft[][] = [];
+    for (const event of events) results.push(await applyOrderEvent(tx, event, now));
+    return results;
+  }
+  // Nothing read: the transaction also held events that were not fresh and not order.placed.
+  if (read.length === 0) return reserveAll(tx, placed, now);
+  const known = new Map(reservationStatesOf(read[1]!).map((s) => [s.orderId, s]));
+  const stock = new Map(rowsOf(products, read[2]!).map((p) => [p.sku, p]));
+  const { results, taken, rows } = reserveEach(placed, known, stock, now);
+  if (taken.length > 0) atCommit(renderSql(adjustStocksStatement(taken, now)));
+  if (rows.length > 0) atCommit(renderSql(insertReservationsStatement(rows)));
   return results;
 };
 
 /**
- * Reserves a batch of orders in five statements whatever its size: lock the orders, read what
- * inventory knows of each, lock their products (in SKU order), take the stock, insert the
- * reservations. All or nothing per order, decided in delivery order against the stock the
- * orders before it in the batch left, so two orders of one SKU cannot oversell it.
+ * Reserves a batch of orders, each statement awaited: lock the orders, read what inventory knows
+ * of each, lock their products (in SKU order), take the stock, insert the reservations.
  */
 async function reserveAll(tx: InventoryTx, events: readonly OrderPlaced[], now: Date): Promise<AnyEventDraft[][]> {
   // One order at a time: a cancel handled concurrently (another replica) must see our reservation.
@@ -65,6 +97,23 @@ async function reserveAll(tx: InventoryTx, events: readonly OrderPlaced[], now: 
   );
   const open = events.filter((e) => !known.get(e.orderId)!.settled);
   const stock = new Map((await lockProducts(tx, open.flatMap((e) => e.data.items.map((i) => i.sku)))).map((p) => [p.sku, p]));
+  const { results, taken, rows } = reserveEach(events, known, stock, now);
+  await adjustStocks(tx, taken, now);
+  await insertReservations(tx, rows);
+  return results;
+}
+
+/**
+ * All or nothing per order, decided in delivery order against the stock the orders before it in
+ * the batch left (`stock`: the products, locked), so two orders of one SKU cannot oversell it.
+ * Returns each event's drafts, the stock to take and the reservations to insert.
+ */
+function reserveEach(
+  events: readonly OrderPlaced[],
+  known: Map<string, { orderId: string; settled: boolean }>,
+  stock: Map<string, Product>,
+  now: Date,
+): { results: AnyEventDraft[][]; taken: { sku: string; delta: number }[]; rows: NewReservation[] } {
   const taken = new Map<string, number>();
   const rows: NewReservation[] = [];
   const results = events.map((event): AnyEventDraft[] => {
@@ -86,9 +135,7 @@ async function reserveAll(tx: InventoryTx, events: readonly OrderPlaced[], now: 
     rows.push({ orderId, status: 'RESERVED', lines: [...lines], amountCents, currency, createdAt: now });
     return [{ type: 'inventory.reserved', orderId, data: { lines: [...lines], amountCents, currency } }];
   });
-  await adjustStocks(tx, [...taken].map(([sku, quantity]) => ({ sku, delta: -quantity })), now);
-  await insertReservations(tx, rows);
-  return results;
+  return { results, taken: [...taken].map(([sku, quantity]) => ({ sku, delta: -quantity })), rows };
 }
 
 async function release(tx: InventoryTx, event: OrderCancelled, now: Date): Promise<AnyEventDraft[]> {

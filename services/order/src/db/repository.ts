@@ -49,6 +49,14 @@ export async function findOrderForUpdate(tx: OrderTx, id: string): Promise<Order
  * The orders, row-locked as `findOrderForUpdate` says, in id order: two transactions locking
  * overlapping sets wait for each other instead of deadlocking. Missing ids are simply absent.
  */
+/**
+ * `lockOrders`' statement, not run (the consumers' `reads`), as plain SQL: its rows are pg's
+ * `select *` rows, which service-kit `rowsOf(orders, rows)` turns into `Order`s.
+ */
+export function lockOrdersStatement(ids: readonly string[]): SQL {
+  return sql`select * from ${orders} where ${orders.id} = any(${sql.param([...ids])}::uuid[]) order by ${orders.id} for no key update`;
+}
+
 export async function lockOrders(tx: OrderTx, ids: readonly string[]): Promise<Order[]> {
   if (ids.length === 0) return [];
   return tx
@@ -65,7 +73,12 @@ export async function lockOrders(tx: OrderTx, ids: readonly string[]): Promise<O
  */
 export async function writeOrderStates(tx: OrderTx, rows: readonly Order[]): Promise<void> {
   if (rows.length === 0) return;
-  await tx.execute(sql`
+  await tx.execute(writeOrderStatesStatement(rows));
+}
+
+/** The statement of `writeOrderStates`, not run (a batch handler's `atCommit`). */
+export function writeOrderStatesStatement(rows: readonly Order[]): SQL {
+  return sql`
     update ${orders} as o set
       status = u.status, cancellation_reason = u.cancellation_reason, amount_cents = u.amount_cents,
       currency = u.currency, tracking_number = u.tracking_number, updated_at = u.updated_at
@@ -73,7 +86,7 @@ export async function writeOrderStates(tx: OrderTx, rows: readonly Order[]): Pro
                 ${arrayParam(rows, (o) => o.amountCents)}::int[], ${arrayParam(rows, (o) => o.currency)}::text[], ${arrayParam(rows, (o) => o.trackingNumber)}::text[],
                 ${arrayParam(rows, (o) => o.updatedAt.toISOString())}::timestamptz[])
       as u(id, status, cancellation_reason, amount_cents, currency, tracking_number, updated_at)
-    where o.id = u.id`);
+    where o.id = u.id`;
 }
 
 export async function findOrderByIdempotencyKey(tx: OrderTx, key: string): Promise<Order | undefined> {
@@ -92,11 +105,16 @@ export async function recordTimeline(tx: OrderTx, entry: TimelineRow): Promise<v
 /** Timeline entries, all in one statement, recorded in the order given; facts already there are no-ops. */
 export async function recordTimelineRows(tx: OrderTx, rows: readonly TimelineRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await tx.execute(sql`
+  await tx.execute(recordTimelineRowsStatement(rows));
+}
+
+/** The statement of `recordTimelineRows`, not run (a batch handler's `atCommit`). */
+export function recordTimelineRowsStatement(rows: readonly TimelineRow[]): SQL {
+  return sql`
     insert into ${orderTimeline} (order_id, fact, type, event_id, occurred_at)
     select * from unnest(${arrayParam(rows, (r) => r.orderId)}::uuid[], ${arrayParam(rows, (r) => r.fact)}::text[], ${arrayParam(rows, (r) => r.type)}::text[],
                          ${arrayParam(rows, (r) => r.eventId)}::uuid[], ${arrayParam(rows, (r) => r.occurredAt.toISOString())}::timestamptz[])
-    on conflict do nothing`);
+    on conflict do nothing`;
 }
 
 const recordTimelineStatement = (db: OrderTx, entry: TimelineRow) => db.insert(orderTimeline).values(entry).onConflictDoNothing();

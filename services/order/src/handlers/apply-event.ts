@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { AnyEventDraft, CancellationReason, DomainEvent, EventType } from '@orderflow/contracts';
-import { PermanentError, type BatchEventHandler, type HandlerContext } from '@orderflow/messaging';
-import { isPgError } from '@orderflow/service-kit';
+import { PermanentError, type BatchEventHandler, type HandlerContext, type Logger, type ParameterizedQuery } from '@orderflow/messaging';
+import { isPgError, renderSql, rowsOf } from '@orderflow/service-kit';
 import {
   lockOrders,
+  lockOrdersStatement,
   recordTimeline,
   recordTimelineQuery,
   recordTimelineRows,
+  recordTimelineRowsStatement,
   writeOrderStates,
+  writeOrderStatesStatement,
   type Order,
   type OrderTx,
   type TimelineRow,
 } from '../db/repository.js';
-import type { OrderSchema } from '../db/schema.js';
+import { orders, type OrderSchema } from '../db/schema.js';
 import { decideOrder, orderInputOf, timelineFact, type OrderDecision } from '../domain/order.js';
 
 /**
@@ -39,8 +42,37 @@ export async function applyEvents(
   ctx: Pick<HandlerContext<OrderSchema>, 'tx' | 'now' | 'log'>,
 ): Promise<AnyEventDraft[][]> {
   const { tx, now, log } = ctx;
-  const deciding = [...new Set(events.filter((e) => orderInputOf(e) !== null).map((e) => e.orderId))];
-  const current = new Map((await lockOrders(tx, deciding)).map((o) => [o.id, o]));
+  const current = new Map((await lockOrders(tx, decidingOrders(events))).map((o) => [o.id, o]));
+  const { results, timeline, changed } = decideEach(events, current, now, log);
+  try {
+    await recordTimelineRows(tx, timeline);
+  } catch (err) {
+    if (isPgError(err, '23503')) {
+      const one = events.length === 1 ? events[0]! : undefined;
+      throw new PermanentError(one ? `${one.type} ${one.id}: unknown order ${one.orderId}` : `one of ${events.length} events names an unknown order`);
+    }
+    throw err;
+  }
+  await writeOrderStates(tx, changed);
+  return results;
+}
+
+/** The orders a batch's events decide on (timeline-only events decide nothing). */
+function decidingOrders(events: readonly DomainEvent[]): string[] {
+  return [...new Set(events.filter((e) => orderInputOf(e) !== null).map((e) => e.orderId))];
+}
+
+/**
+ * Decides each event in turn on the order as the events before it left it (`current`, the
+ * orders locked). Returns each event's drafts, the timeline rows to record and the orders whose
+ * state changed.
+ */
+function decideEach(
+  events: readonly DomainEvent[],
+  current: Map<string, Order>,
+  now: Date,
+  log: Logger,
+): { results: AnyEventDraft[][]; timeline: TimelineRow[]; changed: Order[] } {
   const changed = new Set<string>();
   const timeline: TimelineRow[] = [];
   const results = events.map((event) => {
@@ -64,17 +96,7 @@ export async function applyEvents(
     timeline.push(emittedEntry(draft, now));
     return [draft];
   });
-  try {
-    await recordTimelineRows(tx, timeline);
-  } catch (err) {
-    if (isPgError(err, '23503')) {
-      const one = events.length === 1 ? events[0]! : undefined;
-      throw new PermanentError(one ? `${one.type} ${one.id}: unknown order ${one.orderId}` : `one of ${events.length} events names an unknown order`);
-    }
-    throw err;
-  }
-  await writeOrderStates(tx, [...changed].map((id) => current.get(id)!));
-  return results;
+  return { results, timeline, changed: [...changed].map((id) => current.get(id)!) };
 }
 
 /** `applyEvents` for one event: the consumers' single-event handler. */
@@ -83,16 +105,33 @@ export async function applyEvent(event: DomainEvent, ctx: Pick<HandlerContext<Or
 }
 
 /**
- * A consumer's batch handler: the events of `types` through `applyEvents`, all at once (others
- * change nothing, as in the consumers' single-event handlers).
+ * A consumer's set-based handling of the events of `types` (others change nothing, as in the
+ * consumers' single-event handlers), in two round trips whatever the batch: `reads` locks and
+ * reads the orders the events decide on, with the transaction's `begin`; `batchHandler` decides each
+ * event as `applyEvents` does and writes the timeline and the orders' new state at the commit.
+ * A failure there (an unknown order's foreign key) rolls the batch back, and its events run one
+ * by one through `applyEvent`, which tells which one.
  */
-export function applyEventsOf(types: readonly EventType[]): BatchEventHandler<OrderSchema> {
+export function applyEventsOf(types: readonly EventType[]): {
+  reads: (events: readonly DomainEvent[]) => ParameterizedQuery[];
+  batchHandler: BatchEventHandler<OrderSchema>;
+} {
   const handled = new Set<string>(types);
-  return async (events, ctx) => {
-    const mine = events.filter((e) => handled.has(e.type));
-    const results = await applyEvents(mine, ctx);
-    const drafts = new Map(mine.map((e, k) => [e, results[k]!]));
-    return events.map((e) => drafts.get(e) ?? []);
+  const mine = (events: readonly DomainEvent[]) => events.filter((e) => handled.has(e.type));
+  return {
+    reads: (events) => {
+      const ids = decidingOrders(mine(events));
+      return ids.length === 0 ? [] : [renderSql(lockOrdersStatement(ids))];
+    },
+    batchHandler: async (events, { now, log, read, atCommit }) => {
+      const own = mine(events);
+      const current = new Map(rowsOf(orders, read[0] ?? []).map((o) => [o.id, o]));
+      const { results, timeline, changed } = decideEach(own, current, now, log);
+      if (timeline.length > 0) atCommit(renderSql(recordTimelineRowsStatement(timeline)));
+      if (changed.length > 0) atCommit(renderSql(writeOrderStatesStatement(changed)));
+      const drafts = new Map(own.map((e, k) => [e, results[k]!]));
+      return events.map((e) => drafts.get(e) ?? []);
+    },
   };
 }
 
