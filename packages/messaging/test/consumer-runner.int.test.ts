@@ -67,6 +67,23 @@ async function publishRaw(f: Fixture, subject: string, body: string | Uint8Array
   await f.js.publish(subject, body, { headers: natsHeaders() });
 }
 
+/**
+ * `bad` went to the dead letters (a PermanentError), and each of the `others` events took effect
+ * exactly once: the batch that rolled back left nothing behind.
+ */
+async function expectDeadLetteredAloneOthersOnce(f: Fixture, bad: DomainEvent, others: number): Promise<void> {
+  const dead = await eventually(async () => {
+    const list = await listDeadLetters(f.jsm, { namespace: f.ns });
+    return list.length === 1 ? list : undefined;
+  });
+  expect(dead[0]!.reason).toBe('permanent');
+  await eventually(async () => (await f.effects()).length === others);
+  await new Promise((r) => setTimeout(r, 300));
+  const ids = (await f.effects()).map((r) => r.event_id);
+  expect(new Set(ids).size).toBe(others);
+  expect(ids).not.toContain(bad.id);
+}
+
 describe('consumer runner', () => {
   it('applies the effect of a message delivered twice only once', async () => {
     const f = await fixture();
@@ -259,7 +276,34 @@ describe('consumer runner', () => {
     }
   });
 
-  it('runs a batch whose batch handler throws one event at a time through the handler, which settles the bad one alone', async () => {
+  it.each([
+    {
+      what: 'whose batch handler throws',
+      options: (bad: DomainEvent, called: () => void): Partial<ConsumerRunnerOptions> => ({
+        batchHandler: async (batch, { tx }) => {
+          called();
+          await tx.execute(sql`insert into effects (event_id, consumer) select id, 'test-consumer' from unnest(${sql.param(batch.map((e) => e.id))}::uuid[]) as id`);
+          if (batch.some((e) => e.id === bad.id)) throw new Error('one of these cannot be handled');
+          return batch.map(() => []);
+        },
+      }),
+    },
+    {
+      what: 'whose commit-time write fails',
+      options: (bad: DomainEvent, called: () => void): Partial<ConsumerRunnerOptions> => ({
+        reads: () => [],
+        batchHandler: async (batch, { atCommit }) => {
+          called();
+          // The bad event's row has no consumer: a not-null violation, at the commit.
+          atCommit({
+            sql: 'insert into effects (event_id, consumer) select * from unnest($1::uuid[], $2::text[])',
+            params: [batch.map((e) => e.id), batch.map((e) => (e.id === bad.id ? null : 'test-consumer'))],
+          });
+          return batch.map(() => []);
+        },
+      }),
+    },
+  ])('runs a batch $what one event at a time through the handler, which settles the bad one alone', async ({ options }) => {
     const f = await fixture();
     const events = Array.from({ length: 20 }, () => sampleOrderPlaced());
     const bad = events[7]!;
@@ -269,23 +313,9 @@ describe('consumer runner', () => {
       if (e.id === bad.id) throw new PermanentError('never');
     }), {
       batchSize: 50,
-      batchHandler: async (batch, { tx }) => {
-        batchCalls += 1;
-        await tx.execute(sql`insert into effects (event_id, consumer) select id, 'test-consumer' from unnest(${sql.param(batch.map((e) => e.id))}::uuid[]) as id`);
-        if (batch.some((e) => e.id === bad.id)) throw new Error('one of these cannot be handled');
-        return batch.map(() => []);
-      },
+      ...options(bad, () => void (batchCalls += 1)),
     });
-    const dead = await eventually(async () => {
-      const list = await listDeadLetters(f.jsm, { namespace: f.ns });
-      return list.length === 1 ? list : undefined;
-    });
-    expect(dead[0]!.reason).toBe('permanent');
-    await eventually(async () => (await f.effects()).length === 19);
-    await new Promise((r) => setTimeout(r, 300));
-    const ids = (await f.effects()).map((r) => r.event_id);
-    expect(new Set(ids).size).toBe(19); // the rolled-back batch left nothing behind
-    expect(ids).not.toContain(bad.id);
+    await expectDeadLetteredAloneOthersOnce(f, bad, 19);
     expect(batchCalls).toBeGreaterThan(0);
   });
 
@@ -386,40 +416,6 @@ describe('consumer runner', () => {
     expect(queries).toBe(2 * checkouts);
     const { rows } = await f.pool.query<{ n: number }>('select count(*)::int as n from messaging_outbox');
     expect(rows[0]!.n).toBe(31);
-  });
-
-  it("runs a batch whose commit-time write fails one event at a time through the handler, which settles the bad one alone", async () => {
-    const f = await fixture();
-    const events = Array.from({ length: 20 }, () => sampleOrderPlaced());
-    const bad = events[7]!;
-    await createDirectPublisher(f.js, { namespace: f.ns }).publish(events);
-    let batchCalls = 0;
-    await startRunner(f, recordingHandler('test-consumer', async (e) => {
-      if (e.id === bad.id) throw new PermanentError('never');
-    }), {
-      batchSize: 50,
-      reads: () => [],
-      batchHandler: async (batch, { atCommit }) => {
-        batchCalls += 1;
-        // The bad event's row has no consumer: a not-null violation, at the commit.
-        atCommit({
-          sql: 'insert into effects (event_id, consumer) select * from unnest($1::uuid[], $2::text[])',
-          params: [batch.map((e) => e.id), batch.map((e) => (e.id === bad.id ? null : 'test-consumer'))],
-        });
-        return batch.map(() => []);
-      },
-    });
-    const dead = await eventually(async () => {
-      const list = await listDeadLetters(f.jsm, { namespace: f.ns });
-      return list.length === 1 ? list : undefined;
-    });
-    expect(dead[0]!.reason).toBe('permanent');
-    await eventually(async () => (await f.effects()).length === 19);
-    await new Promise((r) => setTimeout(r, 300));
-    const ids = (await f.effects()).map((r) => r.event_id);
-    expect(new Set(ids).size).toBe(19); // the rolled-back batch left nothing behind
-    expect(ids).not.toContain(bad.id);
-    expect(batchCalls).toBeGreaterThan(0);
   });
 
   it('runs several one-message transactions at once, never two of one order, each order\'s in the order received', async () => {
