@@ -380,10 +380,11 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
   /**
    * `state.current` is the item whose handler was running when the transaction failed, if any.
    * `alone`: a message that failed in a batch, run on its own through the single-event handler.
+   * Returns the committed outbox rows, for `publishCommitted` once the messages are acked.
    */
-  async function runTransaction(items: readonly Item[], state: { current?: Item } = {}, alone = false): Promise<void> {
+  async function runTransaction(items: readonly Item[], state: { current?: Item } = {}, alone = false): Promise<CommittedOutboxRow[]> {
     try {
-      await withTransactionClient(pool, async (client) => {
+      return await withTransactionClient(pool, async (client) => {
         const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
         const batchHandler = alone ? undefined : options.batchHandler;
         // With `reads`, even one fresh event goes to the batch handler (its reads are already done).
@@ -437,7 +438,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
           }
         }
         const outboxRows = await commitWithOutbox(client, records, { consumer: name, ids: failedIds }, writes);
-        if (outboxRows.length > 0) options.onCommitted?.(withSeqs(records, outboxRows));
+        return outboxRows.length > 0 ? withSeqs(records, outboxRows) : [];
       });
     } catch (err) {
       for (const item of items) {
@@ -500,12 +501,23 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
   async function runOne(item: Item): Promise<void> {
     const started = performance.now();
     try {
-      await runTransaction([item], {}, true);
+      const committed = await runTransaction([item], {}, true);
       await options.faults?.beforeAck?.();
       ackAll([item], started);
+      publishCommitted(committed);
     } catch (err) {
       await settleFailure(item, err, started);
     }
+  }
+
+  /**
+   * Hands committed outbox rows to `onCommitted`, in the same tick as the acks before it: the
+   * relay's publishes and the acks then leave in one socket write (nats.js flushes what a tick
+   * queued). Publishing after the ack loses nothing: the rows are committed, and a crash in
+   * between leaves them to the relay's polling pass.
+   */
+  function publishCommitted(rows: readonly CommittedOutboxRow[]): void {
+    if (rows.length > 0) options.onCommitted?.(rows);
   }
 
   const accepted = options.types ? new Set(options.types) : undefined;
@@ -547,12 +559,13 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     while (mode === 'batch' && pending.length >= least) {
       const state: { current?: Item } = {};
       try {
-        await runTransaction(pending, state);
+        const committed = await runTransaction(pending, state);
         await options.faults?.beforeAck?.();
         ackAll(
           pending.filter((i) => i.failure === undefined),
           started,
         );
+        publishCommitted(committed);
         for (const item of pending) if (item.failure !== undefined) await settleFailure(item, item.failure.error, started);
         return;
       } catch (err) {

@@ -9,6 +9,7 @@ import {
   createDirectPublisher,
   eventFailed,
   listDeadLetters,
+  noopMetrics,
   NotReadyError,
   PermanentError,
   replayDeadLetter,
@@ -416,6 +417,33 @@ describe('consumer runner', () => {
     expect(queries).toBe(2 * checkouts);
     const { rows } = await f.pool.query<{ n: number }>('select count(*)::int as n from messaging_outbox');
     expect(rows[0]!.n).toBe(31);
+  });
+
+  it('hands the committed events to onCommitted right after the acks, in the same tick, so publishes and acks leave in one write', async () => {
+    const f = await fixture();
+    const events = Array.from({ length: 5 }, () => sampleOrderPlaced());
+    const steps: string[] = [];
+    let ackTick = false;
+    await startRunner(
+      f,
+      async (event) => [{ type: 'inventory.rejected', orderId: event.orderId, data: { reason: 'OUT_OF_STOCK', skus: ['SKU-1'] } }],
+      {
+        mode: 'single',
+        // The runner reports each message right after its ack().
+        metrics: {
+          ...noopMetrics,
+          consumed: (_, outcome) => {
+            steps.push(`acked (${outcome})`);
+            ackTick = true;
+            queueMicrotask(() => (ackTick = false)); // runs once the runner awaits anything
+          },
+        },
+        onCommitted: (rows) => void steps.push(`${rows.length} published ${ackTick ? "in the ack's tick" : 'later'}`),
+      },
+    );
+    await createDirectPublisher(f.js, { namespace: f.ns }).publish(events);
+    await eventually(async () => steps.length === 10);
+    expect(steps).toEqual(events.flatMap(() => ['acked (processed)', "1 published in the ack's tick"]));
   });
 
   it('runs several one-message transactions at once, never two of one order, each order\'s in the order received', async () => {
