@@ -334,6 +334,12 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
   // each pull request's size, so it is never tiny: with one message per transaction, pull
   // requests of two messages meant a new request (and subscription) for every other message.
   const highWater = Math.max(16, (mode === 'batch' ? batchSize : 1) * 2);
+  /**
+   * With `reads`, a lone event goes to the batch handler too (its reads travel with `begin`, so it
+   * costs two round trips like any batch); if it fails, it runs again through the single-event
+   * handler, which settles it.
+   */
+  const loneToBatch = options.batchHandler !== undefined && options.reads !== undefined;
 
   function signal(): void {
     const w = wakers;
@@ -387,7 +393,6 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       return await withTransactionClient(pool, async (client) => {
         const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
         const batchHandler = alone ? undefined : options.batchHandler;
-        // With `reads`, even one fresh event goes to the batch handler (its reads are already done).
         const reads = batchHandler && options.reads ? options.reads(items.map((i) => i.event)) : undefined;
         const begun = await beginWithInbox(client, name, ids, reads);
         const freshIds = new Set(begun.fresh.map((r) => r.event_id));
@@ -401,7 +406,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
           if (freshIds.delete(item.event.id.toLowerCase())) fresh.push(item);
           else item.outcome = 'duplicate';
         }
-        if (batchHandler && (fresh.length > 1 || (reads !== undefined && fresh.length === 1))) {
+        if (batchHandler && fresh.length >= (loneToBatch ? 1 : 2)) {
           const now = clock();
           const results = await batchHandler(
             fresh.map((i) => i.event),
@@ -553,10 +558,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       }
     }
     let pending = items;
-    // With `reads`, a lone message goes to the batch handler too (two round trips); if it fails, it
-    // runs again through the single-event handler, which settles it.
-    const least = options.batchHandler && options.reads ? 1 : 2;
-    while (mode === 'batch' && pending.length >= least) {
+    while (mode === 'batch' && pending.length >= (loneToBatch ? 1 : 2)) {
       const state: { current?: Item } = {};
       try {
         const committed = await runTransaction(pending, state);

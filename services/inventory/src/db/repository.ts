@@ -1,5 +1,5 @@
 import { asc, eq, sql, type SQL } from 'drizzle-orm';
-import { arrayParam } from '@orderflow/service-kit';
+import { arrayParam, rowsOf } from '@orderflow/service-kit';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { cancelledOrders, products, reservations, type InventorySchema, type ReservationLine } from './schema.js';
 
@@ -78,22 +78,17 @@ export async function findReservationForUpdate(tx: InventoryTx, orderId: string)
  * cannot deadlock) and returns them. Held until commit: no concurrent order can oversell. The
  * statement sets the order; `skus` may come in any order, and repeat.
  */
+export async function lockProducts(tx: InventoryTx, skus: readonly string[]): Promise<Product[]> {
+  if (skus.length === 0) return [];
+  return rowsOf(products, (await tx.execute(lockProductsStatement(skus))).rows);
+}
+
 /**
  * `lockProducts`' statement, not run (the consumer's `reads`), as plain SQL: its rows are pg's
  * `select *` rows, which service-kit `rowsOf(products, rows)` turns into `Product`s.
  */
 export function lockProductsStatement(skus: readonly string[]): SQL {
   return sql`select * from ${products} where ${products.sku} = any(${sql.param([...skus])}::text[]) order by ${products.sku} for update`;
-}
-
-export async function lockProducts(tx: InventoryTx, skus: readonly string[]): Promise<Product[]> {
-  if (skus.length === 0) return [];
-  return tx
-    .select()
-    .from(products)
-    .where(sql`${products.sku} = any(${sql.param([...skus])}::text[])`)
-    .orderBy(asc(products.sku))
-    .for('update');
 }
 
 export async function markReleased(tx: InventoryTx, orderId: string, at: Date): Promise<void> {

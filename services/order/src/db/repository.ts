@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm';
-import { arrayParam, statementTemplate } from '@orderflow/service-kit';
+import { arrayParam, rowsOf, statementTemplate } from '@orderflow/service-kit';
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import type { CancellationReason } from '@orderflow/contracts';
@@ -49,22 +49,17 @@ export async function findOrderForUpdate(tx: OrderTx, id: string): Promise<Order
  * The orders, row-locked as `findOrderForUpdate` says, in id order: two transactions locking
  * overlapping sets wait for each other instead of deadlocking. Missing ids are simply absent.
  */
+export async function lockOrders(tx: OrderTx, ids: readonly string[]): Promise<Order[]> {
+  if (ids.length === 0) return [];
+  return rowsOf(orders, (await tx.execute(lockOrdersStatement(ids))).rows);
+}
+
 /**
  * `lockOrders`' statement, not run (the consumers' `reads`), as plain SQL: its rows are pg's
  * `select *` rows, which service-kit `rowsOf(orders, rows)` turns into `Order`s.
  */
 export function lockOrdersStatement(ids: readonly string[]): SQL {
   return sql`select * from ${orders} where ${orders.id} = any(${sql.param([...ids])}::uuid[]) order by ${orders.id} for no key update`;
-}
-
-export async function lockOrders(tx: OrderTx, ids: readonly string[]): Promise<Order[]> {
-  if (ids.length === 0) return [];
-  return tx
-    .select()
-    .from(orders)
-    .where(sql`${orders.id} = any(${sql.param([...ids])}::uuid[])`)
-    .orderBy(asc(orders.id))
-    .for('no key update');
 }
 
 /**
