@@ -82,9 +82,20 @@ export interface EventFailure {
  * handler had thrown `error` (retried later, or dead-lettered). The batch handler must have undone
  * this event's writes in the transaction. Meant for handlers with an effect outside the database
  * (a mail): throwing would roll back, and so repeat, the effects of the events that succeeded.
+ * Also for an event that must wait (a `NotReadyError`: it overtook the event it depends on): thrown,
+ * it would roll back the whole batch and re-run every event of it in a transaction of its own.
  */
 export function eventFailed(error: unknown): EventFailure {
   return { failed: error };
+}
+
+/**
+ * One event's batch result as a single-event handler returns it: the drafts, or the failure thrown
+ * (for handlers whose single-event and batch paths share one decision function).
+ */
+export function draftsOrThrow(result: readonly AnyEventDraft[] | EventFailure): readonly AnyEventDraft[] {
+  if (isEventFailure(result)) throw result.failed;
+  return result;
 }
 
 function isEventFailure(result: readonly AnyEventDraft[] | EventFailure): result is EventFailure {

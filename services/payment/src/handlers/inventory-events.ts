@@ -1,5 +1,13 @@
 import type { AnyEventDraft, DomainEvent, EventType } from '@orderflow/contracts';
-import { NotReadyError, type BatchEventHandler, type EventHandler, type ParameterizedQuery } from '@orderflow/messaging';
+import {
+  draftsOrThrow,
+  eventFailed,
+  NotReadyError,
+  type BatchEventHandler,
+  type EventFailure,
+  type EventHandler,
+  type ParameterizedQuery,
+} from '@orderflow/messaging';
 import { lockAndReadOrders, lockOrdersStatement, renderSql } from '@orderflow/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { PaymentSchema } from '../db/schema.js';
@@ -22,7 +30,7 @@ export const HANDLED_INVENTORY_EVENTS = ['inventory.reserved'] as const satisfie
  * payment's business (a rejected order never reaches payment; a release follows a cancel, which
  * payment handles from the order stream).
  */
-export const handleInventoryEvent: EventHandler<PaymentSchema> = async (event, { tx, now }) => (await chargeAll(tx, [event], now))[0]!;
+export const handleInventoryEvent: EventHandler<PaymentSchema> = async (event, { tx, now }) => draftsOrThrow((await chargeAll(tx, [event], now))[0]!);
 
 /**
  * What a batch of reservations begins with, sent with the transaction's `begin` (the consumer's
@@ -47,7 +55,7 @@ export const handleInventoryEvents: BatchEventHandler<PaymentSchema> = async (ev
 const orderIdsOf = (events: readonly DomainEvent[]) => [...new Set(events.filter((e) => e.type === 'inventory.reserved').map((e) => e.orderId))];
 
 /** One transaction's reservations, each statement awaited: lock their orders, read, insert the payments. */
-async function chargeAll(tx: PaymentTx, events: readonly DomainEvent[], now: Date): Promise<AnyEventDraft[][]> {
+async function chargeAll(tx: PaymentTx, events: readonly DomainEvent[], now: Date): Promise<(AnyEventDraft[] | EventFailure)[]> {
   const known = await lockAndReadOrders(tx, orderIdsOf(events), (ids) => chargeStates(tx, ids));
   const { results, rows } = chargeEach(events, known, now);
   await insertPayments(tx, rows);
@@ -57,15 +65,15 @@ async function chargeAll(tx: PaymentTx, events: readonly DomainEvent[], now: Dat
 /**
  * Decides each reservation in delivery order on what payment knows of its order (`known`, read
  * under the orders' locks), so a second reservation of one order in the same batch finds it
- * answered. Returns each event's drafts and the payments to insert.
+ * answered. Returns each event's drafts (or its failure) and the payments to insert.
  */
 function chargeEach(
   events: readonly DomainEvent[],
   known: Map<string, ChargeState>,
   now: Date,
-): { results: AnyEventDraft[][]; rows: NewPayment[] } {
+): { results: (AnyEventDraft[] | EventFailure)[]; rows: NewPayment[] } {
   const rows: NewPayment[] = [];
-  const results = events.map((event): AnyEventDraft[] => {
+  const results = events.map((event): AnyEventDraft[] | EventFailure => {
     if (event.type !== 'inventory.reserved') return [];
     const { orderId } = event;
     const { amountCents, currency } = event.data;
@@ -75,9 +83,10 @@ function chargeEach(
       case 'skip':
         return [];
       case 'wait':
-        // order.placed travels on another stream and has not been consumed yet. An ordinary Error
-        // rolls back and naks with backoff; never drop the event (the order would hang PENDING).
-        throw new NotReadyError(`inventory.reserved for order ${orderId} before its order.placed; retrying`);
+        // order.placed travels on another stream and has not been consumed yet: this event is
+        // nak'd and retried (never dropped: the order would hang PENDING), and the others of its
+        // batch commit. Thrown, it would roll the batch back and re-run each of its events alone.
+        return eventFailed(new NotReadyError(`inventory.reserved for order ${orderId} before its order.placed; retrying`));
       case 'authorize': {
         const paymentId = randomUUID();
         rows.push({ paymentId, orderId, amountCents, currency, status: 'AUTHORIZED', createdAt: now });

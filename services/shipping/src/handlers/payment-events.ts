@@ -1,5 +1,13 @@
 import type { AnyEventDraft, DomainEvent, EventType, PaymentAuthorized } from '@orderflow/contracts';
-import { NotReadyError, type BatchEventHandler, type EventHandler, type ParameterizedQuery } from '@orderflow/messaging';
+import {
+  draftsOrThrow,
+  eventFailed,
+  NotReadyError,
+  type BatchEventHandler,
+  type EventFailure,
+  type EventHandler,
+  type ParameterizedQuery,
+} from '@orderflow/messaging';
 import { lockAndReadOrders, lockOrdersStatement, renderSql } from '@orderflow/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { ShippingSchema } from '../db/schema.js';
@@ -24,7 +32,7 @@ export const HANDLED_PAYMENT_EVENTS = ['payment.authorized'] as const satisfies 
  * Schedules a shipment on `payment.authorized`. Declines never reach shipping's concern (the
  * order cancels), and a refund follows a cancel, which arrives on the order stream.
  */
-export const handlePaymentEvent: EventHandler<ShippingSchema> = async (event, { tx, now }) => (await dispatchAll(tx, [event], now))[0]!;
+export const handlePaymentEvent: EventHandler<ShippingSchema> = async (event, { tx, now }) => draftsOrThrow((await dispatchAll(tx, [event], now))[0]!);
 
 /**
  * What a batch of authorized payments begins with, sent with the transaction's `begin` (the
@@ -50,7 +58,7 @@ export const handlePaymentEvents: BatchEventHandler<ShippingSchema> = async (eve
 const orderIdsOf = (events: readonly DomainEvent[]) => [...new Set(events.filter((e): e is PaymentAuthorized => e.type === 'payment.authorized').map((e) => e.orderId))];
 
 /** One transaction's authorized payments, each statement awaited: lock, read, insert the shipments, record the outcomes. */
-async function dispatchAll(tx: ShippingTx, events: readonly DomainEvent[], now: Date): Promise<AnyEventDraft[][]> {
+async function dispatchAll(tx: ShippingTx, events: readonly DomainEvent[], now: Date): Promise<(AnyEventDraft[] | EventFailure)[]> {
   const known = await lockAndReadOrders(tx, orderIdsOf(events), (ids) => dispatchStates(tx, ids));
   const { results, shipmentRows, outcomes } = dispatchEach(events, known, now);
   await insertShipments(tx, shipmentRows);
@@ -61,16 +69,17 @@ async function dispatchAll(tx: ShippingTx, events: readonly DomainEvent[], now: 
 /**
  * Decides each authorized payment in delivery order on what shipping knows of its order (`known`,
  * read under the orders' locks), so a second authorization of one order in the same batch finds
- * it decided. Returns each event's drafts, the shipments to insert and the outcomes to record.
+ * it decided. Returns each event's drafts (or its failure), the shipments to insert and the
+ * outcomes to record.
  */
 function dispatchEach(
   events: readonly DomainEvent[],
   known: Map<string, DispatchState>,
   now: Date,
-): { results: AnyEventDraft[][]; shipmentRows: NewShipment[]; outcomes: Outcome[] } {
+): { results: (AnyEventDraft[] | EventFailure)[]; shipmentRows: NewShipment[]; outcomes: Outcome[] } {
   const shipmentRows: NewShipment[] = [];
   const outcomes: Outcome[] = [];
-  const results = events.map((event): AnyEventDraft[] => {
+  const results = events.map((event): AnyEventDraft[] | EventFailure => {
     if (event.type !== 'payment.authorized') return [];
     const { orderId } = event;
     const state = known.get(orderId)!;
@@ -78,9 +87,10 @@ function dispatchEach(
     const decision = decideDispatch(state, shipmentId);
     if (decision.kind === 'ignore') return [];
     if (decision.kind === 'retry') {
-      // The address travels in order.placed on another stream, not consumed here yet. An ordinary
-      // Error rolls back and naks with backoff, so the payment is retried, never dropped.
-      throw new NotReadyError(`payment.authorized for order ${orderId} before its order.placed; retrying`);
+      // The address travels in order.placed on another stream, not consumed here yet: this event
+      // is nak'd and retried, never dropped, and the others of its batch commit. Thrown, it would
+      // roll the batch back and re-run each of its events alone.
+      return eventFailed(new NotReadyError(`payment.authorized for order ${orderId} before its order.placed; retrying`));
     }
     known.set(orderId, { ...state, decided: true });
     if (decision.kind === 'fail') {
