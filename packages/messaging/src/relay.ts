@@ -19,8 +19,6 @@ export interface OutboxRelayOptions {
   readonly pollIntervalMs?: number;
   /** How long one publish may wait for its PubAck. */
   readonly publishTimeoutMs?: number;
-  /** Published rows are kept this long (for audit and replay), then pruned. */
-  readonly retentionMs?: number;
   /** Inbox rows are kept this long; must exceed the longest redelivery horizon. */
   readonly inboxRetentionMs?: number;
   readonly pruneIntervalMs?: number;
@@ -33,15 +31,15 @@ export interface OutboxRelayOptions {
    */
   readonly claimGraceMs?: number;
   /**
-   * Fast path: how long rows published by `publishCommitted` wait to be marked, so that one
-   * update marks everything published in that window (default 50 ms). Each update is a round
-   * trip and a Postgres write; under load this turns one mark per writer transaction into a few
-   * per second. A crash inside the window leaves the rows to a polling pass, which re-publishes
-   * them after `claimGraceMs` (JetStream drops the copies by Nats-Msg-Id). 0: mark at once.
+   * Fast path: how long rows published by `publishCommitted` wait to be deleted, so that one
+   * statement deletes everything published in that window (default 50 ms). Each delete is a round
+   * trip and a Postgres write; under load this turns one per writer transaction into a few per
+   * second. A crash inside the window leaves the rows to a polling pass, which re-publishes them
+   * after `claimGraceMs` (JetStream drops the copies by Nats-Msg-Id). 0: delete at once.
    */
-  readonly markDelayMs?: number;
-  /** Fault injection for crash tests: runs after the PubAcks and before rows are marked. */
-  readonly faults?: { readonly beforeMark?: () => void | Promise<void> };
+  readonly deleteDelayMs?: number;
+  /** Fault injection for crash tests: runs after the PubAcks and before the rows are deleted. */
+  readonly faults?: { readonly beforeDelete?: () => void | Promise<void> };
 }
 
 export interface OutboxRelay {
@@ -51,17 +49,16 @@ export interface OutboxRelay {
   stop(): Promise<void>;
   /**
    * Publishes rows their writer has just committed (from `collectOutbox` or the consumer runner's
-   * `onCommitted`), all at once, and marks the acknowledged ones published with one update per
-   * round. Never throws and never waits: a row that fails stays in the outbox for the polling
+   * `onCommitted`), all at once, and deletes the acknowledged ones with one statement per round. Never throws and never waits: a row that fails stays in the outbox for the polling
    * passes. This is the fast path; the passes are the safety net.
    */
   publishCommitted(rows: readonly CommittedOutboxRow[]): void;
-  /** One claim-publish-mark pass over every unpublished row; returns the number of rows claimed. */
+  /** One claim-publish-delete pass over the outbox; returns the number of rows claimed. */
   runOnce(): Promise<number>;
-  /** Runs passes until no unpublished row is left (tests, benchmarks, shutdown). */
+  /** Runs passes until the outbox is empty (tests, benchmarks, shutdown). */
   flush(timeoutMs?: number): Promise<void>;
-  /** Deletes published outbox rows and inbox rows older than their retention. */
-  prune(): Promise<{ outbox: number; inbox: number }>;
+  /** Deletes inbox rows older than their retention. */
+  prune(): Promise<{ inbox: number }>;
 }
 
 interface ClaimedRow {
@@ -78,18 +75,19 @@ const CLAIM = {
   // with its connection and its rows are claimed again (and de-duplicated by Nats-Msg-Id).
   // $2: rows younger than this many ms are left to the fast path of their writer.
   text: `select seq, id, subject, payload, headers from messaging_outbox
-         where published_at is null and created_at <= now() - $2 * interval '1 millisecond'
+         where created_at <= now() - $2 * interval '1 millisecond'
          order by seq limit $1 for update skip locked`,
 };
-const MARK = {
-  name: 'messaging-outbox-mark',
-  text: 'update messaging_outbox set published_at = now() where seq = any($1::bigint[])',
+/** A published row leaves the outbox: its PubAck is in, and the stream is the record of it. */
+const DELETE_PUBLISHED = {
+  name: 'messaging-outbox-delete-published',
+  text: 'delete from messaging_outbox where seq = any($1::bigint[])',
 };
 
 /**
  * Publishes the outbox to JetStream. Each pass claims up to `batchSize` unpublished rows in a
  * transaction (`FOR UPDATE SKIP LOCKED`), publishes them all at once (many PubAcks in flight)
- * with `Nats-Msg-Id = event id`, and marks as published only the rows whose PubAck arrived.
+ * with `Nats-Msg-Id = event id`, and deletes only the rows whose PubAck arrived.
  * Delivery is at-least-once; the stream's duplicate window and the consumers' inbox make the
  * effect exactly-once. While NATS is down rows stay in the outbox and passes back off.
  */
@@ -101,13 +99,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     batchSize = 1000,
     pollIntervalMs = 1000,
     publishTimeoutMs = 5000,
-    retentionMs = 24 * 3600_000,
     inboxRetentionMs = 7 * 24 * 3600_000,
     pruneIntervalMs = 60_000,
     logger = silentLogger,
     metrics = noopMetrics,
     claimGraceMs = 0,
-    markDelayMs = 50,
+    deleteDelayMs = 50,
   } = options;
   const prefix = namespace ? `${namespace}.` : '';
 
@@ -168,22 +165,22 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   // --- fast path: rows handed over by their writers right after commit --------------------
   const inFlight = new Set<Promise<void>>();
-  let toMark: string[] = [];
-  let marking: Promise<void> | undefined;
+  let toDelete: string[] = [];
+  let deleting: Promise<void> | undefined;
 
-  async function markLoop(): Promise<void> {
-    while (toMark.length > 0) {
-      // Let the rows other writers publish meanwhile join this update.
-      if (markDelayMs > 0) await new Promise((r) => setTimeout(r, markDelayMs));
-      const seqs = toMark;
-      toMark = [];
+  async function deleteLoop(): Promise<void> {
+    while (toDelete.length > 0) {
+      // Let the rows other writers publish meanwhile join this delete.
+      if (deleteDelayMs > 0) await new Promise((r) => setTimeout(r, deleteDelayMs));
+      const seqs = toDelete;
+      toDelete = [];
       try {
-        await pool.query({ ...MARK, values: [seqs] });
+        await pool.query({ ...DELETE_PUBLISHED, values: [seqs] });
         metrics.relayPublished(seqs.length);
       } catch (err) {
-        // Published but not marked: a polling pass publishes them again after the grace
+        // Published but still in the outbox: a polling pass publishes them again after the grace
         // period, and JetStream drops the copies (same Nats-Msg-Id).
-        logger.warn({ err, rows: seqs.length }, 'outbox relay: marking published rows failed; the next pass re-publishes them');
+        logger.warn({ err, rows: seqs.length }, 'outbox relay: deleting published rows failed; the next pass re-publishes them');
       }
     }
   }
@@ -192,15 +189,15 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     if (rows.length === 0) return;
     const p = (async () => {
       const { ok, failed, firstError } = await publishAll(rows);
-      toMark.push(...ok);
+      toDelete.push(...ok);
       if (failed.length > 0) {
         metrics.relayFailed(failed.length);
         logger.warn({ err: firstError, failed: failed.length }, 'outbox relay: publishing committed rows failed; they stay for the next pass');
       }
-      marking ??= markLoop().finally(() => {
-        marking = undefined;
+      deleting ??= deleteLoop().finally(() => {
+        deleting = undefined;
       });
-      await marking;
+      await deleting;
     })()
       .catch((err: unknown) => logger.error({ err }, 'outbox relay: fast path failed; the rows stay for the next pass'))
       .finally(() => inFlight.delete(p));
@@ -208,8 +205,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   async function runOnce(graceMs = 0): Promise<number> {
-    // If the connection breaks, the locks are gone with it; rows marked in this pass may be
-    // published again by the next pass, which JetStream de-duplicates by Nats-Msg-Id.
+    // If the connection breaks, the locks are gone with it, and the deletes of this pass roll
+    // back: its rows are published again by the next pass, which JetStream de-duplicates by
+    // Nats-Msg-Id.
     return withTransactionClient(pool, async (client) => {
       await client.query('begin');
       const { rows } = await client.query<ClaimedRow>({ ...CLAIM, values: [batchSize, graceMs] });
@@ -219,8 +217,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         return 0;
       }
       const { ok, failed, firstError } = await publishAll(rows);
-      await options.faults?.beforeMark?.();
-      if (ok.length > 0) await client.query({ ...MARK, values: [ok] });
+      await options.faults?.beforeDelete?.();
+      if (ok.length > 0) await client.query({ ...DELETE_PUBLISHED, values: [ok] });
       if (failed.length > 0) {
         await client.query(
           'update messaging_outbox set attempts = attempts + 1, last_error = $2 where seq = any($1::bigint[])',
@@ -238,18 +236,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
   }
 
-  async function prune(): Promise<{ outbox: number; inbox: number }> {
-    const o = await pool.query(
-      `delete from messaging_outbox where seq in (select seq from messaging_outbox
-         where published_at is not null and published_at < now() - $1 * interval '1 millisecond' limit 10000)`,
-      [retentionMs],
-    );
+  async function prune(): Promise<{ inbox: number }> {
     const i = await pool.query(
       `delete from messaging_inbox where ctid in (select ctid from messaging_inbox
          where processed_at < now() - $1 * interval '1 millisecond' limit 10000)`,
       [inboxRetentionMs],
     );
-    return { outbox: o.rowCount ?? 0, inbox: i.rowCount ?? 0 };
+    return { inbox: i.rowCount ?? 0 };
   }
 
   async function loop(): Promise<void> {
@@ -294,7 +287,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const { rows } = await pool.query<{ n: number }>(
-          'select count(*)::int as n from messaging_outbox where published_at is null',
+          'select count(*)::int as n from messaging_outbox',
         );
         if ((rows[0]?.n ?? 0) === 0) return;
         if (Date.now() > deadline) throw new Error(`outbox flush: ${rows[0]?.n} rows still unpublished`);

@@ -74,14 +74,14 @@ describe('outbox relay', () => {
     expect(stored[0]!.headers['Nats-Msg-Id']).toBe(stored[0]!.event?.id);
   });
 
-  it('publishes once when a relay died after the PubAck and before marking the rows', async () => {
+  it('publishes once when a relay died after the PubAck and before deleting the rows', async () => {
     const f = await fixture();
     await enqueueMany(f, 20);
     const exit = await runCrashScript('publish-then-die.ts', [f.dbUrl, natsUrlOf(f), f.ns]);
     expect(exit).toBe('SIGKILL');
     expect(await inventoryStream(f)).toHaveLength(20);
-    const { rows } = await f.pool.query<{ n: number }>('select count(*)::int as n from messaging_outbox where published_at is null');
-    expect(rows[0]!.n).toBe(20); // the marks died with the process
+    const { rows } = await f.pool.query<{ n: number }>('select count(*)::int as n from messaging_outbox ');
+    expect(rows[0]!.n).toBe(20); // the deletes died with the process
 
     const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns });
     await relay.flush();
@@ -121,7 +121,7 @@ describe('outbox relay', () => {
     relay.publishCommitted(rows);
     await eventually(async () => (await inventoryStream(f)).length === 2, { timeoutMs: 5000 });
     await eventually(async () => {
-      const { rows: left } = await f.pool.query('select count(*)::int as n from messaging_outbox where published_at is null');
+      const { rows: left } = await f.pool.query('select count(*)::int as n from messaging_outbox ');
       return left[0].n === 0;
     });
     expect(metrics.published).toBe(2);
@@ -131,25 +131,25 @@ describe('outbox relay', () => {
     expect(await inventoryStream(f)).toHaveLength(3);
   });
 
-  it('marks the rows of several writers published with one update per mark window', async () => {
+  it('deletes the published rows of several writers with one statement per delete window', async () => {
     const f = await fixture();
-    const marks: number[] = [];
-    const metrics = { ...countingMetrics(), relayPublished: (n: number) => void marks.push(n) };
-    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, pollIntervalMs: 60_000, claimGraceMs: 60_000, markDelayMs: 400, metrics });
+    const deletes: number[] = [];
+    const metrics = { ...countingMetrics(), relayPublished: (n: number) => void deletes.push(n) };
+    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, pollIntervalMs: 60_000, claimGraceMs: 60_000, deleteDelayMs: 400, metrics });
     await relay.start();
     cleanups.push(() => relay.stop());
     const db = drizzle({ client: f.pool });
     // Three writers, each handing over its rows once the previous one's are on the stream.
     for (let i = 1; i <= 3; i++) {
-      const { rows } = await collectOutbox(() => db.transaction((tx) => enqueue(tx, [rejected()], { source: 'inventory', correlationId: `mark-${i}` })));
+      const { rows } = await collectOutbox(() => db.transaction((tx) => enqueue(tx, [rejected()], { source: 'inventory', correlationId: `delete-${i}` })));
       relay.publishCommitted(rows);
       await eventually(async () => (await inventoryStream(f)).length === i, { timeoutMs: 5000 });
     }
     await eventually(async () => {
-      const { rows: left } = await f.pool.query('select count(*)::int as n from messaging_outbox where published_at is null');
+      const { rows: left } = await f.pool.query('select count(*)::int as n from messaging_outbox ');
       return left[0].n === 0;
     });
-    expect(marks).toEqual([3]);
+    expect(deletes).toEqual([3]);
   });
 
   it('publishes nothing from a transaction that rolled back', async () => {
@@ -176,7 +176,7 @@ describe('outbox relay', () => {
     await relay.start();
     relay.publishCommitted(rows);
     await relay.stop(); // waits for the fast path to give up
-    const { rows: left } = await f.pool.query('select count(*)::int as n from messaging_outbox where published_at is null');
+    const { rows: left } = await f.pool.query('select count(*)::int as n from messaging_outbox ');
     expect(left[0].n).toBe(1);
     // The polling pass of a relay that can publish picks it up.
     const good = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns });
@@ -215,11 +215,11 @@ describe('outbox relay', () => {
     await relay.start();
     cleanups.push(() => relay.stop());
     const writing = enqueueMany(f, 2000, 20);
-    await eventually(async () => (await f.pool.query('select 1 from messaging_outbox where published_at is not null limit 1')).rowCount);
+    await eventually(async () => (await inventoryStream(f)).length > 0);
     await nats.restart({ downMs: 1500 });
     await writing;
     await eventually(
-      async () => (await f.pool.query<{ n: number }>('select count(*)::int as n from messaging_outbox where published_at is null')).rows[0]!.n === 0,
+      async () => (await f.pool.query<{ n: number }>('select count(*)::int as n from messaging_outbox ')).rows[0]!.n === 0,
       { timeoutMs: 60_000 },
     );
     const stored = await inventoryStream(f);
@@ -239,24 +239,29 @@ describe('outbox relay', () => {
     await enqueueMany(f, 10);
     await new Promise((r) => setTimeout(r, 1500));
     const { rows } = await f.pool.query<{ n: number; a: number }>(
-      'select count(*)::int as n, max(attempts)::int as a from messaging_outbox where published_at is null',
+      'select count(*)::int as n, max(attempts)::int as a from messaging_outbox ',
     );
     expect(rows[0]!.n).toBe(10);
     await nats.restart();
     await eventually(async () => (await inventoryStream(f)).length === 10, { timeoutMs: 30_000 });
   });
 
-  it('prunes published rows after the retention period and keeps unpublished ones', async () => {
+  it('deletes each row once JetStream has it, and prunes inbox rows after their retention', async () => {
     const f = await fixture();
     await enqueueMany(f, 5);
-    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, retentionMs: 1000 });
+    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, inboxRetentionMs: 1000 });
     await relay.flush();
     await enqueueMany(f, 3); // not published
-    await f.pool.query(`update messaging_outbox set published_at = now() - interval '1 hour' where published_at is not null`);
-    const pruned = await relay.prune();
-    expect(pruned.outbox).toBe(5);
+    expect(await inventoryStream(f)).toHaveLength(5);
     const { rows } = await f.pool.query<{ n: number }>('select count(*)::int as n from messaging_outbox');
     expect(rows[0]!.n).toBe(3);
+    await f.pool.query(
+      `insert into messaging_inbox (consumer, event_id, processed_at) values
+         ('c', gen_random_uuid(), now() - interval '1 hour'), ('c', gen_random_uuid(), now() - interval '1 hour'), ('c', gen_random_uuid(), now())`,
+    );
+    expect(await relay.prune()).toEqual({ inbox: 2 });
+    const { rows: inbox } = await f.pool.query<{ n: number }>('select count(*)::int as n from messaging_inbox');
+    expect(inbox[0]!.n).toBe(1);
   });
 });
 

@@ -13,7 +13,7 @@ const relay = createOutboxRelay({
   js: jetstream(nc),
   namespace: ns,
   faults: {
-    beforeMark: async () => {
+    beforeDelete: async () => {
       await nc.flush();
       process.kill(process.pid, 'SIGKILL');
     },
