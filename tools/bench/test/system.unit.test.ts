@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readSystemBenchEnv } from '../src/system/env.js';
 import { rssFromMetrics } from '../src/system/memory.js';
-import { cpuPerOrder, histogramSvg, logHistogram, percentile, perSecond, perTenSeconds, summarize } from '../src/system/stats.js';
+import { cpuPerOrder, histogramSvg, hopSummaries, logHistogram, percentile, perSecond, perTenSeconds, summarize } from '../src/system/stats.js';
 
 describe('latency statistics', () => {
   it('takes nearest-rank percentiles', () => {
@@ -52,6 +52,22 @@ describe('latency statistics', () => {
     expect(svg).toContain('t &lt;&amp;&gt;');
     expect(svg.match(/>p99</g)).toHaveLength(1);
     expect(svg).toContain('n=4');
+  });
+});
+
+describe('hops', () => {
+  it('summarizes the gap before each event, from the POST on, per hop in flow order, whatever the arrival order in the list', () => {
+    const flow = (placed: number, reserved: number, confirmed: number) => [
+      { type: 'order.confirmed', atMs: confirmed },
+      { type: 'order.placed', atMs: placed },
+      { type: 'inventory.reserved', atMs: reserved },
+    ];
+    const hops = hopSummaries([flow(10, 30, 40), flow(20, 1020, 1030), flow(10, 40, 45)]);
+    expect(hops.map((h) => h.hop)).toEqual(['POST → order.placed', 'order.placed → inventory.reserved', 'inventory.reserved → order.confirmed']);
+    expect(hops[0]).toEqual({ hop: 'POST → order.placed', count: 3, p50: 10, p99: 20, max: 20 });
+    // The stalled order shows in its own hop, not in the others.
+    expect(hops[1]).toEqual({ hop: 'order.placed → inventory.reserved', count: 3, p50: 30, p99: 1000, max: 1000 });
+    expect(hops[2]).toEqual({ hop: 'inventory.reserved → order.confirmed', count: 3, p50: 10, p99: 10, max: 10 });
   });
 });
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { hopSummaries, type HopSummary } from './stats.js';
 
 export const BENCH_SKU = 'BENCH-1';
 
@@ -108,6 +109,8 @@ export interface PhaseResult {
   readonly timeline: [number, number][];
   /** The slowest confirmed orders: each event's arrival, ms after the POST was sent. */
   readonly slowest: { orderId: string; totalMs: number; events: { type: string; atMs: number }[] }[];
+  /** Every hop of the flow (POST → order.placed → …), its gaps summarized over the phase's orders. */
+  readonly hops: HopSummary[];
 }
 
 interface Counters {
@@ -224,14 +227,13 @@ export async function runPhase(options: {
   }
   clearInterval(tick);
   agent.destroy();
-  const slowest = [...c.starts.entries()]
-    .map(([orderId, start]) => {
-      const events = (finals.arrivals.get(orderId) ?? []).map((e) => ({ type: e.type, atMs: Math.round(e.at - start) }));
-      const confirmed = events.find((e) => e.type === 'order.confirmed');
-      return { orderId, totalMs: confirmed?.atMs ?? Number.POSITIVE_INFINITY, events };
-    })
-    .sort((a, b) => b.totalMs - a.totalMs)
-    .slice(0, 3);
+  const orders = [...c.starts.entries()].map(([orderId, start]) => {
+    const events = (finals.arrivals.get(orderId) ?? []).map((e) => ({ type: e.type, atMs: Math.round(e.at - start) }));
+    const confirmed = events.find((e) => e.type === 'order.confirmed');
+    return { orderId, totalMs: confirmed?.atMs ?? Number.POSITIVE_INFINITY, events };
+  });
+  const hops = hopSummaries(orders.map((o) => o.events));
+  const slowest = orders.sort((a, b) => b.totalMs - a.totalMs).slice(0, 3);
   const { starts: _starts, ...counters } = c;
-  return { name: options.name, mode, level, seconds: options.seconds, ...counters, slowest };
+  return { name: options.name, mode, level, seconds: options.seconds, ...counters, slowest, hops };
 }

@@ -43,6 +43,8 @@ interface PhaseReport {
   /** Orders per second of sending, with their median and worst latency. */
   readonly perSecond: ReturnType<typeof perSecond>;
   readonly slowest: PhaseResult['slowest'];
+  /** Each hop of the flow, p50 / p99 / max ms over the phase's orders. */
+  readonly hopsMs: PhaseResult['hops'];
 }
 
 const LIMITS = { p99Ms: 500, rssMb: 200, floorRatio: 1 };
@@ -69,6 +71,7 @@ function report(p: PhaseResult, cpu: CpuUsage, perOrder?: CpuPerOrder, writesPer
     cpu,
     perSecond: perSecond(p.timeline),
     slowest: p.slowest,
+    hopsMs: p.hops,
   };
 }
 
@@ -287,6 +290,11 @@ async function main(env: SystemBenchEnv): Promise<number> {
     for (const p of [max, half]) {
       const o = p.slowest[0];
       if (o) out.push(`slowest order (${p.name}): ${o.events.map((e) => `${e.type} +${e.atMs}`).join(', ')} ms`);
+    }
+    for (const p of [max, half]) {
+      // Hops of at least 1% of the orders (the JSON has them all): a reordering seen once is noise here.
+      const shown = p.hopsMs.filter((h) => h.count * 100 >= Math.max(...p.hopsMs.map((x) => x.count)));
+      out.push(`hops (${p.name}), p50 / p99 / max ms: ${shown.map((h) => `${h.hop} ${h.p50} / ${h.p99} / ${h.max}`).join(', ')}`);
     }
     for (const p of [max, half]) for (const e of p.errorSamples) out.push(`  error sample (${p.name}): ${e}`);
 

@@ -29,6 +29,39 @@ export function summarize(samples: readonly number[]): LatencySummary {
   };
 }
 
+/** One hop of the flow: the time from the event before it (or the POST) to its arrival, in ms. */
+export interface HopSummary {
+  /** `POST → order.placed`, `order.placed → inventory.reserved`, … */
+  readonly hop: string;
+  readonly count: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/**
+ * Each order's events (arrival, ms after its POST) turned into hops, the gap between one arrival
+ * and the next in arrival order, summarized per hop in the order the hops first appear. It says
+ * which hop a slow percentile comes from: a stall in one consumer shows as one hop's p99.
+ */
+export function hopSummaries(orders: Iterable<readonly { readonly type: string; readonly atMs: number }[]>): HopSummary[] {
+  const gaps = new Map<string, number[]>();
+  for (const events of orders) {
+    let previous = { type: 'POST', atMs: 0 };
+    for (const event of [...events].sort((a, b) => a.atMs - b.atMs)) {
+      const hop = `${previous.type} → ${event.type}`;
+      const list = gaps.get(hop) ?? [];
+      list.push(event.atMs - previous.atMs);
+      gaps.set(hop, list);
+      previous = event;
+    }
+  }
+  return [...gaps].map(([hop, samples]) => {
+    const { count, p50, p99, max } = summarize(samples);
+    return { hop, count, p50, p99, max };
+  });
+}
+
 export interface Bucket {
   /** Lower bound (inclusive), ms. */
   readonly from: number;
