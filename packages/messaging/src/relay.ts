@@ -49,8 +49,9 @@ export interface OutboxRelay {
   stop(): Promise<void>;
   /**
    * Publishes rows their writer has just committed (from `collectOutbox` or the consumer runner's
-   * `onCommitted`), all at once, and deletes the acknowledged ones with one statement per round. Never throws and never waits: a row that fails stays in the outbox for the polling
-   * passes. This is the fast path; the passes are the safety net.
+   * `onCommitted`), all at once, and deletes the acknowledged ones with one statement per round.
+   * Never throws and never waits: a row that fails stays in the outbox for the polling passes.
+   * This is the fast path; the passes are the safety net.
    */
   publishCommitted(rows: readonly CommittedOutboxRow[]): void;
   /** One claim-publish-delete pass over the outbox; returns the number of rows claimed. */
