@@ -15,6 +15,13 @@ export interface MessagingMetrics {
    * type the handler does not take: acked with no transaction), nak'd for retry, or dead-lettered.
    */
   consumed(consumer: string, outcome: ConsumeOutcome, seconds: number): void;
+  /**
+   * The runner took a message up for handling, `lagSeconds` after JetStream stored it: delivery,
+   * the wait in the runner's queue behind the transactions before it, and any redelivery delays.
+   * A hop that stalls shows here before anywhere else. (The stored time is the NATS server's
+   * clock; across hosts, their skew is in the figure.)
+   */
+  taken(consumer: string, lagSeconds: number): void;
 }
 
 export type ConsumeOutcome = 'processed' | 'duplicate' | 'ignored' | 'retried' | 'dead_lettered';
@@ -25,4 +32,5 @@ export const noopMetrics: MessagingMetrics = {
   relayFailed: () => {},
   outboxBacklog: () => {},
   consumed: () => {},
+  taken: () => {},
 };

@@ -190,7 +190,7 @@ describe('consumer runner', () => {
       {
         pool,
         writeOnly: (event) => [{ sql: 'insert into facts (event_id, consumer) values ($1, $2) on conflict do nothing', params: [event.id, 'test-consumer'] }],
-        metrics: { relayPublished() {}, relayFailed() {}, outboxBacklog() {}, consumed: (_c, outcome) => void outcomes.push(outcome) },
+        metrics: { ...noopMetrics, consumed: (_c, outcome) => void outcomes.push(outcome) },
       },
     );
     await eventually(async () => outcomes.length === 21);
@@ -476,6 +476,28 @@ describe('consumer runner', () => {
     expect(mostInFlight).toBeLessThanOrEqual(4);
     expect(sameOrderAtOnce).toBe(0);
     for (const orderId of orders) expect(seen.get(orderId)).toEqual(events.filter((e) => e.orderId === orderId).map((e) => e.id));
+  });
+
+  it('reports how long each message waited since JetStream stored it, the wait behind a slow transaction included', async () => {
+    const f = await fixture();
+    const first = sampleOrderPlaced();
+    const second = sampleOrderPlaced();
+    const lags = new Map<string, number[]>();
+    await startRunner(
+      f,
+      recordingHandler('test-consumer', async (e) => {
+        if (e.id === first.id) await new Promise((r) => setTimeout(r, 400));
+      }),
+      { mode: 'single', metrics: { ...noopMetrics, taken: (consumer, seconds) => void lags.set(consumer, [...(lags.get(consumer) ?? []), seconds]) } },
+    );
+    await publishRaw(f, subjectFor(first, f.ns), JSON.stringify(first));
+    await publishRaw(f, subjectFor(second, f.ns), JSON.stringify(second));
+    await eventually(async () => (await f.effects()).length === 2);
+    const [lagFirst, lagSecond] = lags.get('test-consumer')!;
+    expect(lagFirst).toBeGreaterThanOrEqual(0);
+    expect(lagFirst).toBeLessThan(0.3);
+    // Delivered at once, then queued in the runner behind the first message's 400 ms transaction.
+    expect(lagSecond).toBeGreaterThanOrEqual(0.3);
   });
 
   it('keeps its pull requests open across messages when it runs one message per transaction', async () => {

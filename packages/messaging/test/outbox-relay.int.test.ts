@@ -47,6 +47,7 @@ function countingMetrics(): MessagingMetrics & { published: number } {
     relayFailed() {},
     outboxBacklog() {},
     consumed() {},
+    taken() {},
   };
   return m;
 }

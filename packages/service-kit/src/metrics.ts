@@ -42,6 +42,8 @@ export function httpDurationHistogram(registry: Registry): Histogram<'method' | 
  * - `messaging_outbox_backlog` (gauge: rows waiting; a steady climb means the relay is stuck)
  * - `messaging_messages_consumed_total{consumer,outcome}` (counter)
  * - `messaging_message_duration_seconds{consumer,outcome}` (histogram)
+ * - `messaging_message_lag_seconds{consumer}` (histogram: stored in JetStream → taken up by the
+ *   runner; a consumer falling behind, or one stalled behind a slow transaction, shows here)
  *
  * Call once per registry: prom-client refuses to register a metric name twice.
  */
@@ -74,6 +76,13 @@ export function createMessagingMetrics(registry: Registry): MessagingMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const lag = new Histogram({
+    name: 'messaging_message_lag_seconds',
+    help: 'Time from a message being stored in JetStream to the consumer runner taking it up, by consumer.',
+    labelNames: ['consumer'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
   return {
     // The hooks must never throw; prom-client throws when a counter is decreased.
     relayPublished: (count: number) => {
@@ -87,5 +96,6 @@ export function createMessagingMetrics(registry: Registry): MessagingMetrics {
       consumed.inc({ consumer, outcome });
       duration.observe({ consumer, outcome }, seconds);
     },
+    taken: (consumer: string, lagSeconds: number) => lag.observe({ consumer }, lagSeconds),
   };
 }
