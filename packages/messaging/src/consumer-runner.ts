@@ -540,10 +540,10 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
 
   async function processBatch(msgs: readonly JsMsg[]): Promise<void> {
     const started = performance.now();
-    const now = Date.now();
+    const takenAt = Date.now();
     const items: Item[] = [];
     for (const msg of msgs) {
-      metrics.taken(name, Math.max(0, now - msg.info.timestampNanos / 1e6) / 1000);
+      metrics.taken(name, Math.max(0, takenAt - msg.info.timestampNanos / 1e6) / 1000);
       if (accepted && !accepted.has(typeOfSubject(msg.subject, namespace))) {
         msg.ack();
         metrics.consumed(name, 'ignored', 0);

@@ -190,6 +190,22 @@ export async function lockAndReadOrders<S extends { readonly orderId: string }>(
 }
 
 /**
+ * `lockAndReadOrders` as a consumer's `reads`: the locks of the batch's distinct orders, then
+ * `read` of them, rendered for the runner to send with `begin` (nothing when there is no order).
+ * The batch handler finds the read's rows with `readUnderOrderLocks(ctx.read)`; statements a
+ * consumer adds after these two come at `ctx.read[2]` on.
+ */
+export function lockAndReadOrdersReads(orderIds: readonly string[], read: (orderIds: readonly string[]) => SQL): ParameterizedQuery[] {
+  const ids = [...new Set(orderIds)];
+  return ids.length === 0 ? [] : [renderSql(lockOrdersStatement(ids)), renderSql(read(ids))];
+}
+
+/** The rows of `lockAndReadOrdersReads`' read, from a batch handler's `ctx.read` (none when nothing was read). */
+export function readUnderOrderLocks(read: readonly (readonly Record<string, unknown>[])[]): readonly Record<string, unknown>[] {
+  return read[1] ?? [];
+}
+
+/**
  * A drizzle statement built once, with `sql.placeholder(key)` for each of `keys`, and rendered per
  * call by filling the values in (drizzle's `fillPlaceholders`, which still applies each column's
  * encoding: JSON, timestamps). drizzle's insert builder walks every column of the table on each

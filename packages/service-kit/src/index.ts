@@ -1,6 +1,6 @@
 export { parseEnv, EnvError, baseEnvSchema, portSchema, logLevelSchema, postgresUrlSchema } from './env.js';
 export { createLogger } from './logger.js';
-export { createDb, ensureDatabase, databaseUrlFor, isPgError, lockOrder, lockOrders, lockOrdersStatement, lockAndReadOrders, arrayParam, renderSql, rowsOf, statementTemplate } from './db.js';
+export { createDb, ensureDatabase, databaseUrlFor, isPgError, lockOrder, lockOrders, lockOrdersStatement, lockAndReadOrders, lockAndReadOrdersReads, readUnderOrderLocks, arrayParam, renderSql, rowsOf, statementTemplate } from './db.js';
 export { runMigrations } from './migrate.js';
 export {
   ValidationError,

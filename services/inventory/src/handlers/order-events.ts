@@ -1,7 +1,7 @@
 import type { EventType } from '@orderflow/contracts';
 import type { AnyEventDraft, DomainEvent, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
 import type { BatchEventHandler, EventHandler, ParameterizedQuery } from '@orderflow/messaging';
-import { lockAndReadOrders, lockOrder, lockOrdersStatement, renderSql, rowsOf } from '@orderflow/service-kit';
+import { lockAndReadOrders, lockAndReadOrdersReads, lockOrder, readUnderOrderLocks, renderSql, rowsOf } from '@orderflow/service-kit';
 import { products, type InventorySchema } from '../db/schema.js';
 import {
   adjustStocks,
@@ -56,9 +56,9 @@ const placedOnly = (events: readonly DomainEvent[]) => {
 export function orderEventReads(events: readonly DomainEvent[]): ParameterizedQuery[] {
   const placed = placedOnly(events);
   if (placed === undefined || placed.length === 0) return [];
-  const ids = [...new Set(placed.map((e) => e.orderId))];
+  const ids = placed.map((e) => e.orderId);
   const skus = [...new Set(placed.flatMap((e) => e.data.items.map((i) => i.sku)))];
-  return [renderSql(lockOrdersStatement(ids)), renderSql(reservationStatesStatement(ids)), renderSql(lockProductsStatement(skus))];
+  return [...lockAndReadOrdersReads(ids, reservationStatesStatement), renderSql(lockProductsStatement(skus))];
 }
 
 /**
@@ -76,8 +76,8 @@ export const handleOrderEvents: BatchEventHandler<InventorySchema> = async (even
   }
   // Nothing read: the transaction also held events that were not fresh and not order.placed.
   if (read.length === 0) return reserveAll(tx, placed, now);
-  const known = new Map(reservationStatesOf(read[1]!).map((s) => [s.orderId, s]));
-  const stock = new Map(rowsOf(products, read[2]!).map((p) => [p.sku, p]));
+  const known = new Map(reservationStatesOf(readUnderOrderLocks(read)).map((s) => [s.orderId, s]));
+  const stock = new Map(rowsOf(products, read[2]!).map((p) => [p.sku, p])); // the products' lock, after the orders'
   const { results, taken, rows } = reserveEach(placed, known, stock, now);
   if (taken.length > 0) atCommit(renderSql(adjustStocksStatement(taken, now)));
   if (rows.length > 0) atCommit(renderSql(insertReservationsStatement(rows)));

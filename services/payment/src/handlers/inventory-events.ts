@@ -8,7 +8,7 @@ import {
   type EventHandler,
   type ParameterizedQuery,
 } from '@orderflow/messaging';
-import { lockAndReadOrders, lockOrdersStatement, renderSql } from '@orderflow/service-kit';
+import { lockAndReadOrders, lockAndReadOrdersReads, readUnderOrderLocks, renderSql } from '@orderflow/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { PaymentSchema } from '../db/schema.js';
 import {
@@ -37,8 +37,7 @@ export const handleInventoryEvent: EventHandler<PaymentSchema> = async (event, {
  * `reads`): its orders' locks, then what payment knows of each, read under them.
  */
 export function inventoryEventReads(events: readonly DomainEvent[]): ParameterizedQuery[] {
-  const ids = orderIdsOf(events);
-  return ids.length === 0 ? [] : [renderSql(lockOrdersStatement(ids)), renderSql(chargeStatesStatement(ids))];
+  return lockAndReadOrdersReads(orderIdsOf(events), chargeStatesStatement);
 }
 
 /**
@@ -47,7 +46,7 @@ export function inventoryEventReads(events: readonly DomainEvent[]): Parameteriz
  * trips whatever the batch's size.
  */
 export const handleInventoryEvents: BatchEventHandler<PaymentSchema> = async (events, { now, read, atCommit }) => {
-  const { results, rows } = chargeEach(events, new Map(chargeStatesOf(read[1] ?? []).map((s) => [s.orderId, s])), now);
+  const { results, rows } = chargeEach(events, new Map(chargeStatesOf(readUnderOrderLocks(read)).map((s) => [s.orderId, s])), now);
   if (rows.length > 0) atCommit(renderSql(insertPaymentsStatement(rows)));
   return results;
 };

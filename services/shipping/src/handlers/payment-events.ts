@@ -8,7 +8,7 @@ import {
   type EventHandler,
   type ParameterizedQuery,
 } from '@orderflow/messaging';
-import { lockAndReadOrders, lockOrdersStatement, renderSql } from '@orderflow/service-kit';
+import { lockAndReadOrders, lockAndReadOrdersReads, readUnderOrderLocks, renderSql } from '@orderflow/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { ShippingSchema } from '../db/schema.js';
 import {
@@ -39,8 +39,7 @@ export const handlePaymentEvent: EventHandler<ShippingSchema> = async (event, { 
  * consumer's `reads`): its orders' locks, then what shipping knows of each, read under them.
  */
 export function paymentEventReads(events: readonly DomainEvent[]): ParameterizedQuery[] {
-  const ids = orderIdsOf(events);
-  return ids.length === 0 ? [] : [renderSql(lockOrdersStatement(ids)), renderSql(dispatchStatesStatement(ids))];
+  return lockAndReadOrdersReads(orderIdsOf(events), dispatchStatesStatement);
 }
 
 /**
@@ -49,7 +48,7 @@ export function paymentEventReads(events: readonly DomainEvent[]): Parameterized
  * round trips whatever the batch's size.
  */
 export const handlePaymentEvents: BatchEventHandler<ShippingSchema> = async (events, { now, read, atCommit }) => {
-  const { results, shipmentRows, outcomes } = dispatchEach(events, new Map(dispatchStatesOf(read[1] ?? []).map((s) => [s.orderId, s])), now);
+  const { results, shipmentRows, outcomes } = dispatchEach(events, new Map(dispatchStatesOf(readUnderOrderLocks(read)).map((s) => [s.orderId, s])), now);
   if (shipmentRows.length > 0) atCommit(renderSql(insertShipmentsStatement(shipmentRows)));
   if (outcomes.length > 0) atCommit(renderSql(recordOutcomesStatement(outcomes, now)));
   return results;
