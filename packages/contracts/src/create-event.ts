@@ -12,6 +12,12 @@ export interface EventDraft<T extends EventType = EventType> {
   readonly version?: number;
   /** Defaults to a fresh UUID. Pass a deterministic id to make a retried emission idempotent. */
   readonly id?: string;
+  /**
+   * Defaults to the id of the event being handled. Set it when the draft answers an earlier event
+   * the service kept until now (a reservation that arrived before its order, say), so the trace
+   * shows the event that actually caused it.
+   */
+  readonly causationId?: string;
 }
 
 /** Where an event comes from: the service, and either the event that caused it or the request. */
@@ -30,7 +36,7 @@ export type AnyEventDraft = { [T in EventType]: EventDraft<T> }[EventType];
 
 /**
  * Wraps a draft in the envelope: assigns `id`, `occurredAt`, `version`, `source`,
- * `correlationId` (from the cause, else the origin) and `causationId` (the cause's id).
+ * `correlationId` (from the cause, else the origin) and `causationId` (the draft's, else the cause's id).
  * Does not validate `data`; the type system does for producers and the decoder does for consumers.
  */
 export function createEvent<D extends AnyEventDraft>(draft: D, origin: EventOrigin): EventOf<D['type']> {
@@ -43,7 +49,7 @@ export function createEvent<D extends AnyEventDraft>(draft: D, origin: EventOrig
     occurredAt: (origin.now ?? new Date()).toISOString(),
     source: origin.source,
     correlationId,
-    causationId: origin.cause?.id ?? null,
+    causationId: draft.causationId ?? origin.cause?.id ?? null,
     orderId: draft.orderId,
     data: draft.data,
   } as unknown as EventOf<D['type']>;

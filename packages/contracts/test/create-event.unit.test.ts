@@ -46,6 +46,17 @@ describe('createEvent', () => {
     expect(event.source).toBe('inventory');
   });
 
+  it("takes the draft's causationId over the cause's (an event the service kept until now), and the cause's correlationId", () => {
+    const cause = exampleEvent('order.placed', { correlationId: 'req-from-http' });
+    const kept = exampleEvent('inventory.reserved', { correlationId: 'req-from-http' });
+    const event = createEvent(
+      { type: 'payment.declined', orderId: cause.orderId, causationId: kept.id, data: { reason: 'PAYMENT_DECLINED', amountCents: 100, currency: 'EUR' } },
+      { source: 'payment', cause, now },
+    );
+    expect(event.causationId).toBe(kept.id);
+    expect(event.correlationId).toBe('req-from-http');
+  });
+
   it('uses the origin correlationId without a cause, with a null causationId', () => {
     const event = createEvent(
       { type: 'order.cancelled', orderId, data: exampleEvent('order.cancelled').data },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createEvent, type InventoryReserved } from '@orderflow/contracts';
-import { isNotReadyError, silentLogger, type EventFailure, type ParameterizedQuery } from '@orderflow/messaging';
+import { silentLogger, type ParameterizedQuery } from '@orderflow/messaging';
 import { handleInventoryEvents } from '../src/handlers/inventory-events.js';
 
 function reserved(orderId: string): InventoryReserved {
@@ -13,10 +13,11 @@ function reserved(orderId: string): InventoryReserved {
 const chargeState = (orderId: string, paymentToken: string | null) => ({ order_id: orderId, cancelled: false, answered: false, payment_token: paymentToken });
 
 describe('handleInventoryEvents (one batch, decided on the rows its reads returned)', () => {
-  it('lets a reservation that overtook its order.placed wait on its own, and charges the rest of its batch', async () => {
+  it('keeps a reservation that overtook its order.placed (acked, no retry), and charges the rest of its batch', async () => {
     const [first, second, early] = [randomUUID(), randomUUID(), randomUUID()];
     const writes: ParameterizedQuery[] = [];
-    const results = await handleInventoryEvents([reserved(first), reserved(early), reserved(second)], {
+    const tooEarly = reserved(early);
+    const results = await handleInventoryEvents([reserved(first), tooEarly, reserved(second)], {
       tx: undefined as never, // the batch path reads only `read` and writes only through `atCommit`
       now: new Date(),
       log: silentLogger,
@@ -24,15 +25,20 @@ describe('handleInventoryEvents (one batch, decided on the rows its reads return
       atCommit: (query) => void writes.push(query),
     });
 
-    // Thrown, the wait would roll the whole batch back and re-run each of its events alone.
-    expect(results).toHaveLength(3);
-    expect(results[0]).toEqual([expect.objectContaining({ type: 'payment.authorized', orderId: first })]);
-    expect(results[2]).toEqual([expect.objectContaining({ type: 'payment.authorized', orderId: second })]);
-    expect(isNotReadyError((results[1] as EventFailure).failed)).toBe(true);
-    expect(writes).toHaveLength(1);
-    const inserted = JSON.stringify(writes[0]);
-    expect(inserted).toContain(first);
-    expect(inserted).toContain(second);
-    expect(inserted).not.toContain(early);
+    // A failure would have it nak'd and redelivered after a delay, and thrown it would roll the
+    // whole batch back: the early reservation is a success that emits nothing yet.
+    expect(results).toEqual([
+      [expect.objectContaining({ type: 'payment.authorized', orderId: first })],
+      [],
+      [expect.objectContaining({ type: 'payment.authorized', orderId: second })],
+    ]);
+    expect(writes).toHaveLength(2);
+    const [payments, waiting] = writes as [ParameterizedQuery, ParameterizedQuery];
+    expect(payments.sql).toContain('insert into "payments"');
+    expect(payments.params.flat()).toEqual(expect.arrayContaining([first, second]));
+    expect(payments.params.flat()).not.toContain(early);
+    expect(waiting.sql).toContain('insert into "waiting_reservations"');
+    expect(waiting.params.flat()).toEqual(expect.arrayContaining([early, tooEarly.id]));
+    expect(waiting.params.flat()).not.toContain(first);
   });
 });

@@ -6,7 +6,8 @@ import { startTestService, type TestService } from '@orderflow/service-kit/testi
 import { eventually } from '@orderflow/testkit';
 import { isCancelled } from '../src/db/repository.js';
 import type { PaymentSchema } from '../src/db/schema.js';
-import { HANDLED_ORDER_EVENTS, handleOrderEvent, orderEventWrites } from '../src/handlers/order-events.js';
+import { handleInventoryEvent } from '../src/handlers/inventory-events.js';
+import { handleOrderEvent } from '../src/handlers/order-events.js';
 import { silentLogger } from '@orderflow/messaging';
 import { paymentService, loadEnv } from '../src/service.js';
 
@@ -39,6 +40,15 @@ function cancelled(orderId: string): OrderCancelled {
 
 const ns = () => ({ namespace: svc.namespace, timeoutMs: 20_000 });
 
+/** How many messages the consumer finished with `outcome` (`retried`: nak'd for a redelivery), from /metrics. */
+async function consumed(consumer: string, outcome: 'processed' | 'retried'): Promise<number> {
+  const text = await (await svc.request('/metrics')).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('messaging_messages_consumed_total{') && l.includes(`consumer="${consumer}"`) && l.includes(`outcome="${outcome}"`));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+}
+
 async function paymentsOf(orderId: string): Promise<PaymentDto[]> {
   const res = await svc.request(`/payments?orderId=${orderId}`);
   expect(res.status).toBe(200);
@@ -58,24 +68,19 @@ async function eventsFor(type: 'payment.authorized' | 'payment.declined' | 'paym
 }
 
 describe('payment service', () => {
-  it('writes the same row for order.placed through its handler as through the write-only path', async () => {
-    expect(HANDLED_ORDER_EVENTS).toContain('order.placed');
-    const now = new Date('2026-11-30T12:00:00.000Z');
-    const [viaHandler, viaWrites] = [randomUUID(), randomUUID()];
-    const byHandler = placed(viaHandler);
-    await svc.deps.db.transaction(async (tx) => {
-      await handleOrderEvent(byHandler, { tx, now, log: silentLogger, deliveryCount: 1, working: () => undefined });
-    });
-    const byWrites = { ...placed(viaWrites), data: byHandler.data } as typeof byHandler;
-    for (const q of orderEventWrites(svc.deps.db)(byWrites, now) ?? []) {
-      const { sql: text, params } = q.toSQL();
-      await svc.deps.pool.query(text, params);
-    }
-    const { rows } = await svc.deps.pool.query(`select * from payment_orders where order_id = any($1::uuid[]) order by order_id = $2`, [[viaHandler, viaWrites], viaWrites]);
-    expect(rows).toHaveLength(2);
-    const [a, b] = rows.map(({ order_id: _id, ...rest }: Record<string, unknown>) => rest);
-    expect(b).toEqual(a);
-    expect(a).toMatchObject({ received_at: now });
+  it('charges a reservation that waited for its order.placed through the single-event handlers too (the path of a batch that failed)', async () => {
+    const orderId = randomUUID();
+    const [early, order] = [reserved(orderId, 3100), placed(orderId)];
+    const ctx = { now: new Date(), log: silentLogger, deliveryCount: 1, working: () => undefined };
+    const kept = await svc.deps.db.transaction((tx) => handleInventoryEvent(early, { ...ctx, tx }));
+    expect(kept).toEqual([]);
+    const charged = await svc.deps.db.transaction((tx) => handleOrderEvent(order, { ...ctx, tx }));
+    expect(charged).toEqual([expect.objectContaining({ type: 'payment.authorized', orderId, causationId: early.id, data: expect.objectContaining({ amountCents: 3100 }) })]);
+    // A repeat of either fact charges nothing more.
+    expect(await svc.deps.db.transaction((tx) => handleOrderEvent(placed(orderId), { ...ctx, tx }))).toEqual([]);
+    expect(await svc.deps.db.transaction((tx) => handleInventoryEvent(reserved(orderId, 3100), { ...ctx, tx }))).toEqual([]);
+    expect(await paymentsOf(orderId)).toEqual([expect.objectContaining({ amountCents: 3100, status: 'AUTHORIZED' })]);
+    expect((await svc.deps.pool.query('select 1 from waiting_reservations where order_id = $1', [orderId])).rowCount).toBe(0);
   });
 
   it('authorizes the reserved amount and lists the payment', async () => {
@@ -156,15 +161,36 @@ describe('payment service', () => {
     for (const orderId of [...paying, ...declining, early]) expect(await paymentsOf(orderId)).toHaveLength(1);
   });
 
-  it('retries inventory.reserved that arrives before order.placed, then charges once', async () => {
+  it('keeps inventory.reserved that arrives before order.placed, and charges it once when order.placed comes, with no retry', async () => {
+    const [processedBefore, retriedBefore] = [await consumed('payment-inventory-events', 'processed'), await consumed('payment-inventory-events', 'retried')];
     const orderId = randomUUID();
-    await svc.publisher.publish([reserved(orderId, 2500)]);
-    await new Promise((r) => setTimeout(r, 500)); // at least one failed attempt
+    const early = reserved(orderId, 2500);
+    await svc.publisher.publish([early]);
+    await eventually(async () => (await svc.deps.pool.query('select 1 from waiting_reservations where order_id = $1', [orderId])).rowCount === 1);
     expect(await paymentsOf(orderId)).toEqual([]);
     await svc.publisher.publish([placed(orderId)]);
     const authorized = await waitForEvent(svc.testNc, 'payment.authorized', (x) => x.orderId === orderId, ns());
     expect(authorized.data.amountCents).toBe(2500);
+    expect(authorized.causationId).toBe(early.id); // the reservation, not the order.placed that let it through
+    expect(authorized.correlationId).toBe(early.correlationId);
     expect(await paymentsOf(orderId)).toHaveLength(1);
+    expect(await consumed('payment-inventory-events', 'processed')).toBeGreaterThan(processedBefore);
+    expect(await consumed('payment-inventory-events', 'retried')).toBe(retriedBefore); // acked at once, never nak'd and redelivered
+    expect((await svc.deps.pool.query('select 1 from waiting_reservations where order_id = $1', [orderId])).rowCount).toBe(0);
+  });
+
+  it('charges nothing for a reservation that waited for an order cancelled before its order.placed arrived', async () => {
+    const orderId = randomUUID();
+    await svc.publisher.publish([reserved(orderId)]);
+    await eventually(async () => (await svc.deps.pool.query('select 1 from waiting_reservations where order_id = $1', [orderId])).rowCount === 1);
+    await svc.publisher.publish([cancelled(orderId)]);
+    await eventually(() => isCancelled(svc.deps.db, orderId));
+    await svc.publisher.publish([placed(orderId)]);
+    await eventually(async () => (await svc.deps.db.query.paymentOrders.findMany()).some((o) => o.orderId === orderId));
+    expect(await paymentsOf(orderId)).toEqual([]);
+    expect(await eventsFor('payment.authorized', orderId)).toHaveLength(0);
+    expect(await eventsFor('payment.declined', orderId)).toHaveLength(0);
+    expect((await svc.deps.pool.query('select 1 from waiting_reservations where order_id = $1', [orderId])).rowCount).toBe(0);
   });
 
   it('charges nothing for a reservation that arrives after the cancel, with or without order.placed', async () => {

@@ -25,8 +25,8 @@ describe('decideDispatch', () => {
     expect(decideDispatch(known, SHIPMENT_ID).kind).toBe('schedule');
     expect(decideDispatch({ ...known, country: 'AQ' }, SHIPMENT_ID).kind).toBe('fail');
   });
-  it('given no address yet (order.placed not seen), asks for a retry', () => {
-    expect(decideDispatch({ ...known, country: undefined }, SHIPMENT_ID)).toEqual({ kind: 'retry' });
+  it('given no address yet (order.placed not seen), waits for it', () => {
+    expect(decideDispatch({ ...known, country: undefined }, SHIPMENT_ID)).toEqual({ kind: 'wait' });
   });
   it('given an earlier answer (scheduled or failed), ignores the repeat', () => {
     expect(decideDispatch({ ...known, decided: true }, SHIPMENT_ID)).toEqual({ kind: 'ignore', because: 'decided' });

@@ -6,7 +6,8 @@ import { startTestService, type TestService } from '@orderflow/service-kit/testi
 import { eventually } from '@orderflow/testkit';
 import { findShippingOrder, isCancelled } from '../src/db/repository.js';
 import type { ShippingSchema } from '../src/db/schema.js';
-import { HANDLED_ORDER_EVENTS, handleOrderEvent, orderEventWrites } from '../src/handlers/order-events.js';
+import { handleOrderEvent } from '../src/handlers/order-events.js';
+import { handlePaymentEvent } from '../src/handlers/payment-events.js';
 import { silentLogger } from '@orderflow/messaging';
 import { loadEnv, shippingService } from '../src/service.js';
 
@@ -55,6 +56,17 @@ const facts = (orderId: string) => {
 
 const publish = (...events: DomainEvent[]) => svc.publisher.publish(events);
 
+const waitingRows = async (orderId: string) => (await svc.deps.pool.query('select 1 from waiting_payments where order_id = $1', [orderId])).rowCount;
+
+/** How many messages the consumer finished with `outcome` (`retried`: nak'd for a redelivery), from /metrics. */
+async function consumed(consumer: string, outcome: 'processed' | 'retried'): Promise<number> {
+  const text = await (await svc.request('/metrics')).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('messaging_messages_consumed_total{') && l.includes(`consumer="${consumer}"`) && l.includes(`outcome="${outcome}"`));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+}
+
 const ofOrder = (orderId: string) => (e: { orderId: string }) => e.orderId === orderId;
 
 const emitted = async <T extends 'shipment.scheduled' | 'shipment.failed' | 'shipment.cancelled'>(type: T, orderId: string) =>
@@ -82,24 +94,50 @@ async function shipFreshOrder() {
 }
 
 describe('shipping service', () => {
-  it('writes the same row for order.placed through its handler as through the write-only path', async () => {
-    expect(HANDLED_ORDER_EVENTS).toContain('order.placed');
+  it('writes the same address row for order.placed through its single-event handler as through the consumer', async () => {
     const now = new Date('2026-11-30T12:00:00.000Z');
-    const [viaHandler, viaWrites] = [randomUUID(), randomUUID()];
+    const [viaHandler, viaConsumer] = [randomUUID(), randomUUID()];
     const byHandler = facts(viaHandler).placed();
     await svc.deps.db.transaction(async (tx) => {
       await handleOrderEvent(byHandler, { tx, now, log: silentLogger, deliveryCount: 1, working: () => undefined });
     });
-    const byWrites = { ...facts(viaWrites).placed(), data: byHandler.data } as typeof byHandler;
-    for (const q of orderEventWrites(svc.deps.db)(byWrites, now) ?? []) {
-      const { sql: text, params } = q.toSQL();
-      await svc.deps.pool.query(text, params);
-    }
-    const { rows } = await svc.deps.pool.query(`select * from shipping_orders where order_id = any($1::uuid[]) order by order_id = $2`, [[viaHandler, viaWrites], viaWrites]);
+    await publish({ ...facts(viaConsumer).placed(), data: byHandler.data });
+    await eventually(async () => (await findShippingOrder(svc.deps.db, viaConsumer)) !== undefined);
+    const { rows } = await svc.deps.pool.query(`select * from shipping_orders where order_id = any($1::uuid[]) order by order_id = $2`, [[viaHandler, viaConsumer], viaConsumer]);
     expect(rows).toHaveLength(2);
-    const [a, b] = rows.map(({ order_id: _id, ...rest }: Record<string, unknown>) => rest);
+    const [a, b] = rows.map(({ order_id: _id, received_at: _at, ...rest }: Record<string, unknown>) => rest);
     expect(b).toEqual(a);
-    expect(a).toMatchObject({ received_at: now });
+    expect(a).toMatchObject({ shipping_address: byHandler.data.shippingAddress, outcome: null });
+    expect(rows[0]).toMatchObject({ received_at: now });
+  });
+
+  it('dispatches a payment that waited for its order.placed through the single-event handlers too (the path of a batch that failed)', async () => {
+    const orderId = randomUUID();
+    const f = facts(orderId);
+    const early = f.authorized();
+    const ctx = { now: new Date(), log: silentLogger, deliveryCount: 1, working: () => undefined };
+    expect(await svc.deps.db.transaction((tx) => handlePaymentEvent(early, { ...ctx, tx }))).toEqual([]);
+    const scheduled = await svc.deps.db.transaction((tx) => handleOrderEvent(f.placed(), { ...ctx, tx }));
+    expect(scheduled).toEqual([expect.objectContaining({ type: 'shipment.scheduled', orderId, causationId: early.id })]);
+    // A repeat of either fact dispatches nothing more.
+    expect(await svc.deps.db.transaction((tx) => handleOrderEvent(f.placed(), { ...ctx, tx }))).toEqual([]);
+    expect(await svc.deps.db.transaction((tx) => handlePaymentEvent(f.authorized(), { ...ctx, tx }))).toEqual([]);
+    expect(await shipmentsOf(orderId)).toEqual([expect.objectContaining({ status: 'SCHEDULED' })]);
+    expect((await findShippingOrder(svc.deps.db, orderId))?.outcome).toBe('SCHEDULED');
+    expect(await waitingRows(orderId)).toBe(0);
+  });
+
+  it('fails a payment that waited for an order.placed to AQ, once', async () => {
+    const orderId = randomUUID();
+    const f = facts(orderId);
+    const early = f.authorized();
+    await publish(early);
+    await eventually(async () => (await waitingRows(orderId)) === 1);
+    await publish(f.placed('AQ'));
+    const failed = await awaitEmitted('shipment.failed', orderId);
+    expect(failed.causationId).toBe(early.id);
+    expect((await findShippingOrder(svc.deps.db, orderId))?.outcome).toBe('FAILED');
+    expect(await shipmentsOf(orderId)).toEqual([]);
   });
 
   it('schedules a shipment for an authorized payment and lists it', async () => {
@@ -182,15 +220,37 @@ describe('shipping service', () => {
     expect(await shipmentsOf(scheduled.orderId)).toEqual([{ ...scheduled.data, orderId: scheduled.orderId, status: 'CANCELLED' }]);
   });
 
-  it('retries payment.authorized that arrives before order.placed, then schedules once', async () => {
+  it('keeps payment.authorized that arrives before order.placed, and schedules once when order.placed comes, with no retry', async () => {
+    const [processedBefore, retriedBefore] = [await consumed('shipping-payment-events', 'processed'), await consumed('shipping-payment-events', 'retried')];
+    const orderId = randomUUID();
+    const f = facts(orderId);
+    const early = f.authorized();
+    await publish(early);
+    await eventually(async () => (await waitingRows(orderId)) === 1);
+    expect(await shipmentsOf(orderId)).toEqual([]);
+    await publish(f.placed());
+    const scheduled = await awaitEmitted('shipment.scheduled', orderId);
+    expect(scheduled.causationId).toBe(early.id); // the payment, not the order.placed that let it through
+    expect(scheduled.correlationId).toBe(early.correlationId);
+    expect(await shipmentsOf(orderId)).toHaveLength(1);
+    expect(await consumed('shipping-payment-events', 'processed')).toBeGreaterThan(processedBefore);
+    expect(await consumed('shipping-payment-events', 'retried')).toBe(retriedBefore); // acked at once, never nak'd and redelivered
+    expect(await waitingRows(orderId)).toBe(0);
+  });
+
+  it('schedules nothing for a payment that waited for an order cancelled before its order.placed arrived', async () => {
     const orderId = randomUUID();
     const f = facts(orderId);
     await publish(f.authorized());
-    await new Promise((r) => setTimeout(r, 500)); // at least one failed attempt
-    expect(await shipmentsOf(orderId)).toEqual([]);
+    await eventually(async () => (await waitingRows(orderId)) === 1);
+    await publish(f.cancelled());
+    await eventually(() => isCancelled(svc.deps.db, orderId));
     await publish(f.placed());
-    await awaitEmitted('shipment.scheduled', orderId);
-    expect(await shipmentsOf(orderId)).toHaveLength(1);
+    await eventually(async () => (await findShippingOrder(svc.deps.db, orderId)) !== undefined);
+    expect(await shipmentsOf(orderId)).toEqual([]);
+    expect(await emitted('shipment.scheduled', orderId)).toHaveLength(0);
+    expect(await emitted('shipment.failed', orderId)).toHaveLength(0);
+    expect(await waitingRows(orderId)).toBe(0);
   });
 
   it('schedules nothing for a payment that arrives after the cancel, with or without order.placed', async () => {

@@ -1,8 +1,8 @@
 import { desc, eq, sql, type SQL } from 'drizzle-orm';
-import { arrayParam, statementTemplate } from '@orderflow/service-kit';
+import { arrayParam } from '@orderflow/service-kit';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { ChargeState } from '../domain/authorization.js';
-import { cancelledOrders, paymentOrders, payments, type PaymentSchema } from './schema.js';
+import { cancelledOrders, paymentOrders, payments, waitingReservations, type PaymentSchema } from './schema.js';
 
 /** A transaction (or the runner's transaction-bound db) over the payment schema. */
 export type PaymentTx = NodePgDatabase<PaymentSchema>;
@@ -10,6 +10,7 @@ export type PaymentTx = NodePgDatabase<PaymentSchema>;
 export type Payment = typeof payments.$inferSelect;
 export type PaymentOrder = typeof paymentOrders.$inferSelect;
 export type NewPayment = typeof payments.$inferInsert & { createdAt: Date };
+export type WaitingReservation = typeof waitingReservations.$inferSelect;
 
 /**
  * What payment knows of each order (`decideCharge`'s input), in one statement: its tombstone,
@@ -43,12 +44,6 @@ export function chargeStatesOf(rows: readonly Record<string, unknown>[]): (Charg
  * Payments, all in one statement. No ON CONFLICT: the caller holds the orders' locks and saw no
  * payment, so a conflict is a bug worth a rollback and retry rather than a silent second answer.
  */
-export async function insertPayments(tx: PaymentTx, rows: readonly NewPayment[]): Promise<void> {
-  if (rows.length === 0) return;
-  await tx.execute(insertPaymentsStatement(rows));
-}
-
-/** The statement of `insertPayments`, not run (a batch handler's `atCommit`). */
 export function insertPaymentsStatement(rows: readonly NewPayment[]): SQL {
   return sql`
     insert into ${payments} (payment_id, order_id, amount_cents, currency, status, created_at)
@@ -65,20 +60,75 @@ export async function markCancelled(tx: PaymentTx, orderId: string, at: Date): P
   await tx.insert(cancelledOrders).values({ orderId, cancelledAt: at }).onConflictDoNothing();
 }
 
-/** Remembers what `order.placed` told payment; a second copy of the fact changes nothing. */
-export async function insertPaymentOrder(tx: PaymentTx, row: PaymentOrderRow): Promise<void> {
-  await insertPaymentOrderStatement(tx, row);
+export type PaymentOrderRow = Required<typeof paymentOrders.$inferInsert>;
+
+/**
+ * Remembers what `order.placed` told payment, all rows in one statement; a second copy of a fact
+ * changes nothing.
+ */
+export function insertPaymentOrdersStatement(rows: readonly PaymentOrderRow[]): SQL {
+  return sql`
+    insert into ${paymentOrders} (order_id, payment_token, customer_id, customer_email, received_at)
+    select * from unnest(${arrayParam(rows, (r) => r.orderId)}::uuid[], ${arrayParam(rows, (r) => r.paymentToken)}::text[], ${arrayParam(rows, (r) => r.customerId)}::text[],
+                         ${arrayParam(rows, (r) => r.customerEmail)}::text[], ${arrayParam(rows, (r) => r.receivedAt.toISOString())}::timestamptz[])
+    on conflict do nothing`;
 }
 
-type PaymentOrderRow = Required<typeof paymentOrders.$inferInsert>;
+/** What payment knows of an order when its `order.placed` arrives: tombstone, payment, and a reservation waiting for the token. */
+export interface PlacedState {
+  readonly orderId: string;
+  readonly cancelled: boolean;
+  readonly answered: boolean;
+  readonly waiting: Pick<WaitingReservation, 'eventId' | 'amountCents' | 'currency'> | undefined;
+}
 
-const insertPaymentOrderStatement = (db: PaymentTx, row: PaymentOrderRow) => db.insert(paymentOrders).values(row).onConflictDoNothing();
+/** `placedStatesStatement`, run and read (the single-event path). */
+export async function placedStates(tx: PaymentTx, orderIds: readonly string[]): Promise<PlacedState[]> {
+  if (orderIds.length === 0) return [];
+  return placedStatesOf((await tx.execute(placedStatesStatement(orderIds))).rows);
+}
 
-/** The insert of `insertPaymentOrder`, not yet run (the consumer runner's write-only path); built once. */
-export const insertPaymentOrderQuery = statementTemplate<PaymentTx, PaymentOrderRow>(
-  ['orderId', 'paymentToken', 'customerId', 'customerEmail', 'receivedAt'],
-  insertPaymentOrderStatement,
-);
+/** What payment knows of each order of a batch of `order.placed`, in one statement; read under the orders' locks. */
+export function placedStatesStatement(orderIds: readonly string[]): SQL {
+  return sql`
+    select o.id as order_id,
+      exists (select 1 from ${cancelledOrders} c where c.order_id = o.id) as cancelled,
+      exists (select 1 from ${payments} p where p.order_id = o.id) as answered,
+      w.event_id as waiting_event_id, w.amount_cents as waiting_amount_cents, w.currency as waiting_currency
+    from unnest(${sql.param([...orderIds])}::uuid[]) as o(id)
+    left join ${waitingReservations} w on w.order_id = o.id`;
+}
+
+export function placedStatesOf(rows: readonly Record<string, unknown>[]): PlacedState[] {
+  type Row = {
+    order_id: string;
+    cancelled: boolean;
+    answered: boolean;
+    waiting_event_id: string | null;
+    waiting_amount_cents: number | null;
+    waiting_currency: string | null;
+  };
+  return (rows as readonly Row[]).map((r) => ({
+    orderId: r.order_id,
+    cancelled: r.cancelled,
+    answered: r.answered,
+    waiting: r.waiting_event_id === null ? undefined : { eventId: r.waiting_event_id, amountCents: r.waiting_amount_cents!, currency: r.waiting_currency! },
+  }));
+}
+
+/** Keeps reservations that came before their order's token; one already waiting for an order stays. */
+export function insertWaitingStatement(rows: readonly WaitingReservation[]): SQL {
+  return sql`
+    insert into ${waitingReservations} (order_id, event_id, amount_cents, currency, received_at)
+    select * from unnest(${arrayParam(rows, (r) => r.orderId)}::uuid[], ${arrayParam(rows, (r) => r.eventId)}::uuid[], ${arrayParam(rows, (r) => r.amountCents)}::int[],
+                         ${arrayParam(rows, (r) => r.currency)}::text[], ${arrayParam(rows, (r) => r.receivedAt.toISOString())}::timestamptz[])
+    on conflict do nothing`;
+}
+
+/** Forgets the waiting reservations of orders that were answered (or cancelled). */
+export function deleteWaitingStatement(orderIds: readonly string[]): SQL {
+  return sql`delete from ${waitingReservations} where order_id = any(${sql.param([...orderIds])}::uuid[])`;
+}
 
 /** The payment of an order (at most one), row-locked until commit. */
 export async function findPaymentForUpdate(tx: PaymentTx, orderId: string): Promise<Payment | undefined> {

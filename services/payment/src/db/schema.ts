@@ -3,8 +3,8 @@ import { check, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-o
 
 /**
  * What payment learned from `order.placed`: the token to charge once inventory has priced the
- * order. `inventory.reserved` can arrive before this row exists (different streams); the
- * handler then retries until it does.
+ * order. `inventory.reserved` can arrive before this row exists (different streams); it then
+ * waits in `waiting_reservations` for the `order.placed` that brings the token.
  */
 export const paymentOrders = pgTable('payment_orders', {
   orderId: uuid('order_id').primaryKey(),
@@ -39,5 +39,20 @@ export const cancelledOrders = pgTable('cancelled_orders', {
   cancelledAt: timestamp('cancelled_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-export const schema = { paymentOrders, payments, cancelledOrders };
+/**
+ * Reservations that arrived before their order's `order.placed` (the two travel on different
+ * streams). Whichever of the two comes second charges, under the order's lock: a reservation
+ * finds the token and charges, or `order.placed` finds the reservation here, charges and deletes
+ * it. So neither is retried, and no hop waits on a redelivery delay. `event_id` is the
+ * reservation's, the causation of the payment event it leads to.
+ */
+export const waitingReservations = pgTable('waiting_reservations', {
+  orderId: uuid('order_id').primaryKey(),
+  eventId: uuid('event_id').notNull(),
+  amountCents: integer('amount_cents').notNull(),
+  currency: text('currency').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const schema = { paymentOrders, payments, cancelledOrders, waitingReservations };
 export type PaymentSchema = typeof schema;

@@ -24,7 +24,8 @@ export interface ChargeState {
 /**
  * What to do with `inventory.reserved`:
  * - `skip`: nothing to charge and nothing to emit (cancelled, or answered by an earlier event);
- * - `wait`: `order.placed` has not arrived yet, so the token is unknown — retry later;
+ * - `wait`: `order.placed` has not arrived yet, so the token is unknown: the reservation is kept,
+ *   and the `order.placed` that brings the token decides it;
  * - otherwise the gateway's answer.
  *
  * A cancelled order wins over everything, so a late event never charges it.

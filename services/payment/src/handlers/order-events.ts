@@ -1,53 +1,143 @@
-import type { EventType } from '@orderflow/contracts';
-import { lockOrder } from '@orderflow/service-kit';
-import type { AnyEventDraft, DomainEvent, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
-import type { EventHandler } from '@orderflow/messaging';
+import type { AnyEventDraft, DomainEvent, EventType, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
+import type { BatchEventHandler, EventHandler, ParameterizedQuery } from '@orderflow/messaging';
+import { lockAndReadOrders, lockAndReadOrdersReads, lockOrder, readUnderOrderLocks, renderSql } from '@orderflow/service-kit';
 import type { PaymentSchema } from '../db/schema.js';
-import { findPaymentForUpdate, insertPaymentOrder, insertPaymentOrderQuery, markCancelled, markRefunded, type PaymentTx } from '../db/repository.js';
+import {
+  deleteWaitingStatement,
+  findPaymentForUpdate,
+  insertPaymentOrdersStatement,
+  insertPaymentsStatement,
+  markCancelled,
+  markRefunded,
+  placedStates,
+  placedStatesOf,
+  placedStatesStatement,
+  type NewPayment,
+  type PaymentOrderRow,
+  type PaymentTx,
+  type PlacedState,
+} from '../db/repository.js';
+import { decideCharge } from '../domain/authorization.js';
+import { charge } from './charge.js';
 
 /** The event types this handler acts on; the consumer acks the stream's others without a transaction. */
 export const HANDLED_ORDER_EVENTS = ['order.placed', 'order.cancelled'] as const satisfies readonly EventType[];
 
 /**
- * Learns the payment token on `order.placed`; refunds on `order.cancelled`. Both are safe to
- * receive twice (as the same or a new event) and in any order: the token row is written once,
- * the tombstone stops a later charge, and only an AUTHORIZED payment is refunded, so a second
- * cancel finds it REFUNDED and emits nothing.
+ * Learns the payment token on `order.placed`, and charges a reservation that came before it;
+ * refunds on `order.cancelled`. Both are safe to receive twice (as the same or a new event) and
+ * in any order: the token row is written once, a waiting reservation is charged once (under the
+ * order's lock, and deleted as it is), the tombstone stops a later charge, and only an
+ * AUTHORIZED payment is refunded, so a second cancel finds it REFUNDED and emits nothing.
  */
-export const handleOrderEvent: EventHandler<PaymentSchema> = async (event, { tx, now }) => {
+export const handleOrderEvent: EventHandler<PaymentSchema> = (event, { tx, now }) => applyOrderEvent(tx, event, now);
+
+async function applyOrderEvent(tx: PaymentTx, event: DomainEvent, now: Date): Promise<AnyEventDraft[]> {
   switch (event.type) {
     case 'order.placed':
-      return remember(tx, event, now);
+      return (await rememberAll(tx, [event], now))[0]!;
     case 'order.cancelled':
       return refund(tx, event, now);
     default:
       return [];
   }
-};
-
-async function remember(tx: PaymentTx, event: OrderPlaced, now: Date): Promise<AnyEventDraft[]> {
-  // Stored even for a cancelled order: harmless, and the tombstone is what stops a charge.
-  await insertPaymentOrder(tx, paymentOrderRow(event, now));
-  return [];
 }
 
-function paymentOrderRow(event: OrderPlaced, now: Date) {
-  const { paymentToken, customerId, customerEmail } = event.data;
-  return { orderId: event.orderId, paymentToken, customerId, customerEmail, receivedAt: now };
+const placedOnly = (events: readonly DomainEvent[]) => {
+  const placed = events.filter((e): e is OrderPlaced => e.type === 'order.placed');
+  return placed.length === events.length ? placed : undefined;
+};
+
+/**
+ * What a batch of `order.placed` begins with, sent with the transaction's `begin` (the consumer's
+ * `reads`): the orders' locks, then what payment knows of each (a reservation waiting for the
+ * token, above all). A batch with a cancel in it reads nothing here: it runs event by event.
+ */
+export function orderEventReads(events: readonly DomainEvent[]): ParameterizedQuery[] {
+  const placed = placedOnly(events);
+  return placed === undefined ? [] : lockAndReadOrdersReads(placed.map((e) => e.orderId), placedStatesStatement);
 }
 
 /**
- * The runner's write-only path: `order.placed` is one idempotent insert (what `remember` does),
- * so a batch of them commits in one round trip.
+ * `handleOrderEvent` for a whole transaction's events at once (the runner's batchHandler): a
+ * batch of `order.placed` in two round trips, decided on what `orderEventReads` read, with the
+ * tokens, the payments and the waiting reservations' deletion written at the commit. A batch with
+ * a cancel in it runs event by event, in order, in the same transaction.
  */
-export function orderEventWrites(db: PaymentTx) {
-  return (event: DomainEvent, now: Date) => (event.type === 'order.placed' ? [insertPaymentOrderQuery(db, paymentOrderRow(event, now))] : undefined);
+export const handleOrderEvents: BatchEventHandler<PaymentSchema> = async (events, { tx, now, read, atCommit }) => {
+  const placed = placedOnly(events);
+  if (placed === undefined) {
+    const results: AnyEventDraft[][] = [];
+    for (const event of events) results.push(await applyOrderEvent(tx, event, now));
+    return results;
+  }
+  // Nothing read: the transaction also held events that were not fresh and not order.placed.
+  if (read.length === 0) return rememberAll(tx, placed, now);
+  const { results, ...writes } = rememberEach(placed, new Map(placedStatesOf(readUnderOrderLocks(read)).map((s) => [s.orderId, s])), now);
+  for (const statement of writesOf(writes)) atCommit(renderSql(statement));
+  return results;
+};
+
+/** One transaction's `order.placed`, each statement awaited: lock their orders, read, write. */
+async function rememberAll(tx: PaymentTx, events: readonly OrderPlaced[], now: Date): Promise<AnyEventDraft[][]> {
+  const known = await lockAndReadOrders(
+    tx,
+    events.map((e) => e.orderId),
+    (ids) => placedStates(tx, ids),
+  );
+  const { results, ...writes } = rememberEach(events, known, now);
+  for (const statement of writesOf(writes)) await tx.execute(statement);
+  return results;
+}
+
+interface PlacedWrites {
+  readonly orders: readonly PaymentOrderRow[];
+  readonly payments: readonly NewPayment[];
+  /** Orders whose waiting reservation was decided (charged, or skipped as cancelled or answered). */
+  readonly settled: readonly string[];
+}
+
+function writesOf({ orders, payments, settled }: PlacedWrites) {
+  return [
+    ...(orders.length > 0 ? [insertPaymentOrdersStatement(orders)] : []),
+    ...(payments.length > 0 ? [insertPaymentsStatement(payments)] : []),
+    ...(settled.length > 0 ? [deleteWaitingStatement(settled)] : []),
+  ];
+}
+
+/**
+ * Each `order.placed` in delivery order: its token is remembered (even for a cancelled order:
+ * harmless, and the tombstone is what stops a charge), and a reservation that waited for it is
+ * decided now, as `inventory.reserved` would have been had the token been there. The payment
+ * event names the reservation as its cause.
+ */
+function rememberEach(events: readonly OrderPlaced[], known: Map<string, PlacedState>, now: Date): { results: AnyEventDraft[][] } & PlacedWrites {
+  const orders: PaymentOrderRow[] = [];
+  const payments: NewPayment[] = [];
+  const settled: string[] = [];
+  const results = events.map((event): AnyEventDraft[] => {
+    const { orderId } = event;
+    const { paymentToken, customerId, customerEmail } = event.data;
+    orders.push({ orderId, paymentToken, customerId, customerEmail, receivedAt: now });
+    const state = known.get(orderId)!;
+    if (state.waiting === undefined) return [];
+    known.set(orderId, { ...state, answered: true, waiting: undefined });
+    settled.push(orderId);
+    const decision = decideCharge({ cancelled: state.cancelled, answered: state.answered, paymentToken });
+    if (decision.kind === 'skip' || decision.kind === 'wait') return [];
+    const { amountCents, currency, eventId } = state.waiting;
+    const { row, draft } = charge(decision, { orderId, amountCents, currency, causationId: eventId }, now);
+    payments.push(row);
+    return [draft];
+  });
+  return { results, orders, payments, settled };
 }
 
 async function refund(tx: PaymentTx, event: OrderCancelled, now: Date): Promise<AnyEventDraft[]> {
   const { orderId } = event;
   await lockOrder(tx, orderId);
   await markCancelled(tx, orderId, now);
+  await tx.execute(deleteWaitingStatement([orderId])); // a reservation still waiting is never charged now
   const payment = await findPaymentForUpdate(tx, orderId);
   if (payment?.status !== 'AUTHORIZED') return []; // nothing taken (yet), declined, or refunded already
   await markRefunded(tx, payment.paymentId, now);

@@ -1,8 +1,8 @@
 import { desc, eq, sql, type SQL } from 'drizzle-orm';
-import { arrayParam, statementTemplate } from '@orderflow/service-kit';
+import { arrayParam } from '@orderflow/service-kit';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { DispatchState } from '../domain/shipment.js';
-import { cancelledOrders, shipments, shippingOrders, type ShippingSchema } from './schema.js';
+import { cancelledOrders, shipments, shippingOrders, waitingPayments, type ShippingSchema } from './schema.js';
 
 /** A transaction (or the runner's transaction-bound db) over the shipping schema. */
 export type ShippingTx = NodePgDatabase<ShippingSchema>;
@@ -10,6 +10,7 @@ export type ShippingTx = NodePgDatabase<ShippingSchema>;
 export type Shipment = typeof shipments.$inferSelect;
 export type ShippingOrder = typeof shippingOrders.$inferSelect;
 export type NewShipment = typeof shipments.$inferInsert & { createdAt: Date };
+export type WaitingPayment = typeof waitingPayments.$inferSelect;
 export type Outcome = { orderId: string; outcome: 'SCHEDULED' | 'FAILED'; failureReason: string | null };
 
 /**
@@ -42,12 +43,6 @@ export function dispatchStatesOf(rows: readonly Record<string, unknown>[]): (Dis
 }
 
 /** Shipments, all in one statement; a conflict means a second dispatch: fail and roll back. */
-export async function insertShipments(tx: ShippingTx, rows: readonly NewShipment[]): Promise<void> {
-  if (rows.length === 0) return;
-  await tx.execute(insertShipmentsStatement(rows));
-}
-
-/** The statement of `insertShipments`, not run (a batch handler's `atCommit`). */
 export function insertShipmentsStatement(rows: readonly NewShipment[]): SQL {
   return sql`
     insert into ${shipments} (shipment_id, order_id, status, tracking_number, created_at)
@@ -59,12 +54,6 @@ export function insertShipmentsStatement(rows: readonly NewShipment[]): SQL {
  * Sets each order's one outcome, all in one statement. Guarded by `outcome is null` so that,
  * should the lock ever be bypassed, a second decision cannot overwrite the first.
  */
-export async function recordOutcomes(tx: ShippingTx, rows: readonly Outcome[], at: Date): Promise<void> {
-  if (rows.length === 0) return;
-  await tx.execute(recordOutcomesStatement(rows, at));
-}
-
-/** The statement of `recordOutcomes`, not run (a batch handler's `atCommit`). */
 export function recordOutcomesStatement(rows: readonly Outcome[], at: Date): SQL {
   return sql`
     update ${shippingOrders} as so set outcome = u.outcome, failure_reason = u.failure_reason, decided_at = ${at.toISOString()}::timestamptz
@@ -83,18 +72,66 @@ export async function isCancelled(tx: ShippingTx, orderId: string): Promise<bool
   return row !== undefined;
 }
 
-/** Remembers where to ship; a second copy of `order.placed` changes nothing (nor resets `outcome`). */
-export async function insertShippingOrder(tx: ShippingTx, row: ShippingOrderRow): Promise<void> {
-  await insertShippingOrderStatement(tx, row);
+/** What `order.placed` tells shipping (the outcome comes later). */
+export type ShippingOrderRow = Pick<typeof shippingOrders.$inferInsert, 'orderId' | 'shippingAddress' | 'country'> & { receivedAt: Date };
+
+/** Remembers where to ship, all rows in one statement; a second copy of `order.placed` changes nothing (nor resets `outcome`). */
+export function insertShippingOrdersStatement(rows: readonly ShippingOrderRow[]): SQL {
+  return sql`
+    insert into ${shippingOrders} (order_id, shipping_address, country, received_at)
+    select * from unnest(${arrayParam(rows, (r) => r.orderId)}::uuid[], ${arrayParam(rows, (r) => JSON.stringify(r.shippingAddress))}::jsonb[],
+                         ${arrayParam(rows, (r) => r.country)}::text[], ${arrayParam(rows, (r) => r.receivedAt.toISOString())}::timestamptz[])
+    on conflict do nothing`;
 }
 
-/** What `order.placed` tells shipping (the outcome comes later). */
-type ShippingOrderRow = Pick<typeof shippingOrders.$inferInsert, 'orderId' | 'shippingAddress' | 'country'> & { receivedAt: Date };
+/** What shipping knows of an order when its `order.placed` arrives: tombstone, outcome, and a payment waiting for the address. */
+export interface PlacedState {
+  readonly orderId: string;
+  readonly cancelled: boolean;
+  readonly decided: boolean;
+  /** The id of the `payment.authorized` that waited for the address. */
+  readonly waitingEventId: string | undefined;
+}
 
-const insertShippingOrderStatement = (db: ShippingTx, row: ShippingOrderRow) => db.insert(shippingOrders).values(row).onConflictDoNothing();
+/** `placedStatesStatement`, run and read (the single-event path). */
+export async function placedStates(tx: ShippingTx, orderIds: readonly string[]): Promise<PlacedState[]> {
+  if (orderIds.length === 0) return [];
+  return placedStatesOf((await tx.execute(placedStatesStatement(orderIds))).rows);
+}
 
-/** The insert of `insertShippingOrder`, not yet run (the consumer runner's write-only path); built once. */
-export const insertShippingOrderQuery = statementTemplate<ShippingTx, ShippingOrderRow>(['orderId', 'shippingAddress', 'country', 'receivedAt'], insertShippingOrderStatement);
+/** What shipping knows of each order of a batch of `order.placed`, in one statement; read under the orders' locks. */
+export function placedStatesStatement(orderIds: readonly string[]): SQL {
+  return sql`
+    select o.id as order_id,
+      exists (select 1 from ${cancelledOrders} c where c.order_id = o.id) as cancelled,
+      coalesce(so.outcome is not null, false) as decided,
+      w.event_id as waiting_event_id
+    from unnest(${sql.param([...orderIds])}::uuid[]) as o(id)
+    left join ${shippingOrders} so on so.order_id = o.id
+    left join ${waitingPayments} w on w.order_id = o.id`;
+}
+
+export function placedStatesOf(rows: readonly Record<string, unknown>[]): PlacedState[] {
+  return (rows as readonly { order_id: string; cancelled: boolean; decided: boolean; waiting_event_id: string | null }[]).map((r) => ({
+    orderId: r.order_id,
+    cancelled: r.cancelled,
+    decided: r.decided,
+    waitingEventId: r.waiting_event_id ?? undefined,
+  }));
+}
+
+/** Keeps payments that came before their order's address; one already waiting for an order stays. */
+export function insertWaitingStatement(rows: readonly WaitingPayment[]): SQL {
+  return sql`
+    insert into ${waitingPayments} (order_id, event_id, received_at)
+    select * from unnest(${arrayParam(rows, (r) => r.orderId)}::uuid[], ${arrayParam(rows, (r) => r.eventId)}::uuid[], ${arrayParam(rows, (r) => r.receivedAt.toISOString())}::timestamptz[])
+    on conflict do nothing`;
+}
+
+/** Forgets the waiting payments of orders that were decided (or cancelled). */
+export function deleteWaitingStatement(orderIds: readonly string[]): SQL {
+  return sql`delete from ${waitingPayments} where order_id = any(${sql.param([...orderIds])}::uuid[])`;
+}
 
 export async function findShippingOrder(tx: ShippingTx, orderId: string): Promise<ShippingOrder | undefined> {
   const [row] = await tx.select().from(shippingOrders).where(eq(shippingOrders.orderId, orderId));

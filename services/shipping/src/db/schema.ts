@@ -7,8 +7,8 @@ export type ShippingAddress = z.infer<typeof ShippingAddressSchema>;
 
 /**
  * What shipping learned from `order.placed` (where to ship), and how its one attempt ended.
- * `payment.authorized` can arrive before this row exists (different streams); the handler then
- * retries until it does. `outcome` is set once: a second copy of the payment fact finds it and
+ * `payment.authorized` can arrive before this row exists (different streams); it then waits in
+ * `waiting_payments` for the `order.placed` that brings the address. `outcome` is set once: a second copy of the payment fact finds it and
  * neither schedules again nor re-emits `shipment.failed`.
  */
 export const shippingOrders = pgTable('shipping_orders', {
@@ -45,5 +45,18 @@ export const cancelledOrders = pgTable('cancelled_orders', {
   cancelledAt: timestamp('cancelled_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-export const schema = { shippingOrders, shipments, cancelledOrders };
+/**
+ * Authorized payments that arrived before their order's `order.placed` (the two travel on
+ * different streams). Whichever of the two comes second decides the shipment, under the order's
+ * lock: a payment finds the address and dispatches, or `order.placed` finds the payment here,
+ * dispatches and deletes it. So neither is retried, and no hop waits on a redelivery delay.
+ * `event_id` is the payment event's, the causation of the shipment event it leads to.
+ */
+export const waitingPayments = pgTable('waiting_payments', {
+  orderId: uuid('order_id').primaryKey(),
+  eventId: uuid('event_id').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const schema = { shippingOrders, shipments, cancelledOrders, waitingPayments };
 export type ShippingSchema = typeof schema;

@@ -27,18 +27,19 @@ export interface DispatchState {
 
 /**
  * What to do with `payment.authorized`: `ignore` it (cancelled, or answered by an earlier copy
- * of the fact), `retry` later (the address has not arrived), or the shipment decision.
+ * of the fact), `wait` (the address has not arrived: the payment is kept, and the `order.placed`
+ * that brings the address decides it), or the shipment decision.
  * A cancelled order wins over everything, so a late payment never schedules a shipment.
  */
 export type DispatchDecision =
   | { readonly kind: 'ignore'; readonly because: 'cancelled' | 'decided' }
-  | { readonly kind: 'retry' }
+  | { readonly kind: 'wait' }
   | ShipmentDecision;
 
 /** Decides `payment.authorized` from the state shipping holds; `shipmentId` is the id a new shipment would get. */
 export function decideDispatch(state: DispatchState, shipmentId: string, unserved: ReadonlySet<string> = UNSERVED_COUNTRIES): DispatchDecision {
   if (state.cancelled) return { kind: 'ignore', because: 'cancelled' };
   if (state.decided) return { kind: 'ignore', because: 'decided' };
-  if (state.country === undefined) return { kind: 'retry' };
+  if (state.country === undefined) return { kind: 'wait' };
   return decideShipment(state.country, shipmentId, unserved);
 }
