@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readSystemBenchEnv } from '../src/system/env.js';
 import { rssFromMetrics } from '../src/system/memory.js';
-import { cpuPerOrder, histogramSvg, hopSummaries, logHistogram, percentile, perSecond, perTenSeconds, summarize } from '../src/system/stats.js';
+import { cpuPerOrder, histogramSvg, hopSummaries, logHistogram, percentile, perSecond, perTenSeconds, slowObservations, summarize } from '../src/system/stats.js';
 
 describe('latency statistics', () => {
   it('takes nearest-rank percentiles', () => {
@@ -52,6 +52,26 @@ describe('latency statistics', () => {
     expect(svg).toContain('t &lt;&amp;&gt;');
     expect(svg.match(/>p99</g)).toHaveLength(1);
     expect(svg).toContain('n=4');
+  });
+});
+
+describe('slow messages from /metrics', () => {
+  it('counts, per consumer, the observations above a bucket, over every other label', () => {
+    const text = [
+      '# HELP messaging_message_duration_seconds x',
+      'messaging_message_duration_seconds_bucket{le="0.5",consumer="a",outcome="processed",service="s"} 90',
+      'messaging_message_duration_seconds_bucket{le="1",consumer="a",outcome="processed",service="s"} 97',
+      'messaging_message_duration_seconds_bucket{le="+Inf",consumer="a",outcome="processed",service="s"} 100',
+      'messaging_message_duration_seconds_count{consumer="a",outcome="processed",service="s"} 100',
+      'messaging_message_duration_seconds_bucket{le="1",consumer="a",outcome="retried",service="s"} 1',
+      'messaging_message_duration_seconds_count{consumer="a",outcome="retried",service="s"} 2',
+      'messaging_message_duration_seconds_bucket{le="1",consumer="b",outcome="processed",service="s"} 5',
+      'messaging_message_duration_seconds_count{consumer="b",outcome="processed",service="s"} 5',
+      'messaging_message_lag_seconds_bucket{le="1",consumer="a",service="s"} 0',
+      'messaging_message_lag_seconds_count{consumer="a",service="s"} 7',
+    ].join('\n');
+    expect(slowObservations(text, 'messaging_message_duration_seconds', '1')).toEqual({ a: 4, b: 0 });
+    expect(slowObservations(text, 'messaging_message_lag_seconds', '1')).toEqual({ a: 7 });
   });
 });
 

@@ -17,7 +17,7 @@ import { rawFloor, type FloorResult } from './floor.js';
 import { FinalEvents, runPhase, seedBenchProduct, type PhaseResult } from './load.js';
 import { procCpuSeconds, procWriteCalls, sampleServices, type ServiceUsage } from './memory.js';
 import { SERVICES, startStack, targetStack, type RunningStack } from './stack.js';
-import { cpuPerOrder, histogramSvg, perSecond, perTenSeconds, summarize, type CpuPerOrder, type LatencySummary } from './stats.js';
+import { cpuPerOrder, histogramSvg, perSecond, perTenSeconds, slowObservations, summarize, type CpuPerOrder, type LatencySummary } from './stats.js';
 
 interface PhaseReport {
   readonly name: string;
@@ -199,8 +199,13 @@ async function main(env: SystemBenchEnv): Promise<number> {
     const services: ServiceUsage[] = await sampler.stop();
     // Messages per consumer and outcome (processed, duplicate, retried, dead_lettered), from /metrics.
     const consumed: Record<string, Record<string, number>> = {};
+    // Messages per consumer that waited over a second to reach the handler (lag), or in it (took):
+    // which of the two a stalled hop was (the whole run, warm-up included).
+    const overASecond: Record<string, { lag: number; took: number }> = {};
     for (const s of SERVICES) {
       const text = await fetch(`${stack.urls[s]}/metrics`).then((r) => r.text()).catch(() => '');
+      for (const [consumer, n] of Object.entries(slowObservations(text, 'messaging_message_lag_seconds', '1'))) (overASecond[consumer] ??= { lag: 0, took: 0 }).lag = n;
+      for (const [consumer, n] of Object.entries(slowObservations(text, 'messaging_message_duration_seconds', '1'))) (overASecond[consumer] ??= { lag: 0, took: 0 }).took = n;
       for (const m of text.matchAll(/^messaging_messages_consumed_total\{([^}]*)\}\s+([0-9.e+]+)/gm)) {
         const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
         const consumer = labels['consumer'] ?? '?';
@@ -280,11 +285,13 @@ async function main(env: SystemBenchEnv): Promise<number> {
     }
     out.push('', 'service        peak RSS MB   CPU s');
     for (const s of services) out.push(`${s.name.padEnd(14)} ${String(s.peakRssMb).padStart(11)}   ${s.cpuSeconds ?? '-'}`);
-    out.push('', 'consumer                         ' + ['processed', 'duplicate', 'retried', 'dead_lettered', 'behind at end'].map((o) => o.padStart(14)).join(''));
+    out.push('', 'consumer                         ' + ['processed', 'duplicate', 'retried', 'dead_lettered', 'behind at end', 'lag > 1 s', 'took > 1 s'].map((o) => o.padStart(14)).join(''));
     for (const [consumer, outcomes] of Object.entries(consumed).sort()) {
       const counts = ['processed', 'duplicate', 'retried', 'dead_lettered'].map((o) => String(outcomes[o] ?? 0).padStart(14));
-      out.push(`${consumer.padEnd(32)} ${counts.join('')}${String(backlog[consumer] ?? '-').padStart(14)}`);
+      const slow = [overASecond[consumer]?.lag, overASecond[consumer]?.took].map((n) => String(n ?? '-').padStart(14)).join('');
+      out.push(`${consumer.padEnd(32)} ${counts.join('')}${String(backlog[consumer] ?? '-').padStart(14)}${slow}`);
     }
+    out.push('(lag: from JetStream storing a message to the runner taking it up; took: from then to its ack; whole run)');
     out.push('');
     for (const c of checks) out.push(`${c.pass ? 'PASS' : 'MISS'}  ${c.check}: ${c.value}`);
     for (const p of [max, half]) {
@@ -329,6 +336,7 @@ async function main(env: SystemBenchEnv): Promise<number> {
           ratio,
           services,
           consumed,
+          overASecond,
           backlog,
           checks,
         },

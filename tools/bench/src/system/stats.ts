@@ -205,3 +205,23 @@ export function perTenSeconds(phase: { readonly seconds: number; readonly perSec
   for (const { second, orders } of phase.perSecond) if (second >= 0 && second < phase.seconds) sums[Math.floor(second / 10)]! += orders;
   return sums.map((sum, k) => Math.round(sum / Math.min(10, phase.seconds - k * 10)));
 }
+
+/**
+ * From a Prometheus text exposition: for each `consumer` label, how many observations of the
+ * histogram `name` were above `le` seconds (its `_count` minus its `le` bucket, summed over the
+ * other labels). With the runner's `messaging_message_lag_seconds` (stored in JetStream → taken up
+ * by the runner) and `messaging_message_duration_seconds` (taken up → acked), it tells whether a
+ * stalled hop waited to reach its handler or in it.
+ */
+export function slowObservations(metricsText: string, name: string, le: string): Record<string, number> {
+  const totals: Record<string, number> = {};
+  const line = new RegExp(`^${name}_(count|bucket)\\{([^}]*)\\}\\s+([0-9.e+]+)`, 'gm');
+  for (const m of metricsText.matchAll(line)) {
+    const labels = Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
+    const consumer = labels['consumer'];
+    if (consumer === undefined) continue;
+    if (m[1] === 'count') totals[consumer] = (totals[consumer] ?? 0) + Number(m[3]);
+    else if (labels['le'] === le) totals[consumer] = (totals[consumer] ?? 0) - Number(m[3]);
+  }
+  return totals;
+}
