@@ -40,14 +40,6 @@ function cancelled(orderId: string): OrderCancelled {
 
 const ns = () => ({ namespace: svc.namespace, timeoutMs: 20_000 });
 
-/** How many messages the consumer finished with `outcome` (`retried`: nak'd for a redelivery), from /metrics. */
-async function consumed(consumer: string, outcome: 'processed' | 'retried'): Promise<number> {
-  const text = await (await svc.request('/metrics')).text();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith('messaging_messages_consumed_total{') && l.includes(`consumer="${consumer}"`) && l.includes(`outcome="${outcome}"`));
-  return line === undefined ? 0 : Number(line.split(' ').pop());
-}
 
 async function paymentsOf(orderId: string): Promise<PaymentDto[]> {
   const res = await svc.request(`/payments?orderId=${orderId}`);
@@ -162,7 +154,7 @@ describe('payment service', () => {
   });
 
   it('keeps inventory.reserved that arrives before order.placed, and charges it once when order.placed comes, with no retry', async () => {
-    const [processedBefore, retriedBefore] = [await consumed('payment-inventory-events', 'processed'), await consumed('payment-inventory-events', 'retried')];
+    const [processedBefore, retriedBefore] = [await svc.consumed('payment-inventory-events', 'processed'), await svc.consumed('payment-inventory-events', 'retried')];
     const orderId = randomUUID();
     const early = reserved(orderId, 2500);
     await svc.publisher.publish([early]);
@@ -174,8 +166,8 @@ describe('payment service', () => {
     expect(authorized.causationId).toBe(early.id); // the reservation, not the order.placed that let it through
     expect(authorized.correlationId).toBe(early.correlationId);
     expect(await paymentsOf(orderId)).toHaveLength(1);
-    expect(await consumed('payment-inventory-events', 'processed')).toBeGreaterThan(processedBefore);
-    expect(await consumed('payment-inventory-events', 'retried')).toBe(retriedBefore); // acked at once, never nak'd and redelivered
+    expect(await svc.consumed('payment-inventory-events', 'processed')).toBeGreaterThan(processedBefore);
+    expect(await svc.consumed('payment-inventory-events', 'retried')).toBe(retriedBefore); // acked at once, never nak'd and redelivered
     expect((await svc.deps.pool.query('select 1 from waiting_reservations where order_id = $1', [orderId])).rowCount).toBe(0);
   });
 

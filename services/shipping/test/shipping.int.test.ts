@@ -58,14 +58,6 @@ const publish = (...events: DomainEvent[]) => svc.publisher.publish(events);
 
 const waitingRows = async (orderId: string) => (await svc.deps.pool.query('select 1 from waiting_payments where order_id = $1', [orderId])).rowCount;
 
-/** How many messages the consumer finished with `outcome` (`retried`: nak'd for a redelivery), from /metrics. */
-async function consumed(consumer: string, outcome: 'processed' | 'retried'): Promise<number> {
-  const text = await (await svc.request('/metrics')).text();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith('messaging_messages_consumed_total{') && l.includes(`consumer="${consumer}"`) && l.includes(`outcome="${outcome}"`));
-  return line === undefined ? 0 : Number(line.split(' ').pop());
-}
 
 const ofOrder = (orderId: string) => (e: { orderId: string }) => e.orderId === orderId;
 
@@ -221,7 +213,7 @@ describe('shipping service', () => {
   });
 
   it('keeps payment.authorized that arrives before order.placed, and schedules once when order.placed comes, with no retry', async () => {
-    const [processedBefore, retriedBefore] = [await consumed('shipping-payment-events', 'processed'), await consumed('shipping-payment-events', 'retried')];
+    const [processedBefore, retriedBefore] = [await svc.consumed('shipping-payment-events', 'processed'), await svc.consumed('shipping-payment-events', 'retried')];
     const orderId = randomUUID();
     const f = facts(orderId);
     const early = f.authorized();
@@ -233,8 +225,8 @@ describe('shipping service', () => {
     expect(scheduled.causationId).toBe(early.id); // the payment, not the order.placed that let it through
     expect(scheduled.correlationId).toBe(early.correlationId);
     expect(await shipmentsOf(orderId)).toHaveLength(1);
-    expect(await consumed('shipping-payment-events', 'processed')).toBeGreaterThan(processedBefore);
-    expect(await consumed('shipping-payment-events', 'retried')).toBe(retriedBefore); // acked at once, never nak'd and redelivered
+    expect(await svc.consumed('shipping-payment-events', 'processed')).toBeGreaterThan(processedBefore);
+    expect(await svc.consumed('shipping-payment-events', 'retried')).toBe(retriedBefore); // acked at once, never nak'd and redelivered
     expect(await waitingRows(orderId)).toBe(0);
   });
 

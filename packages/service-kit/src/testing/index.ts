@@ -15,6 +15,8 @@ export interface TestService<TSchema extends Record<string, unknown>> extends Ru
   readonly publisher: EventPublisher;
   /** `fetch` against the service's HTTP port. */
   request(path: string, init?: RequestInit): Promise<Response>;
+  /** How many messages `consumer` finished with `outcome` (`processed`, `retried`: nak'd for a redelivery, …), from /metrics. */
+  consumed(consumer: string, outcome: string): Promise<number>;
   /** Stops the service, deletes the namespace's streams, drops the database. */
   close(): Promise<void>;
 }
@@ -47,6 +49,13 @@ export async function startTestService<TSchema extends Record<string, unknown>>(
     testNc,
     publisher: createDirectPublisher(jetstream(testNc), { namespace }),
     request: (path, init) => fetch(`${running.url}${path}`, init),
+    async consumed(consumer, outcome) {
+      const text = await (await fetch(`${running.url}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('messaging_messages_consumed_total{') && l.includes(`consumer="${consumer}"`) && l.includes(`outcome="${outcome}"`));
+      return line === undefined ? 0 : Number(line.split(' ').pop());
+    },
     async close() {
       await running.stop();
       const jsm = await jetstreamManager(testNc);

@@ -1,7 +1,7 @@
 import type { EventType } from '@orderflow/contracts';
 import type { AnyEventDraft, DomainEvent, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
 import type { BatchEventHandler, EventHandler, ParameterizedQuery } from '@orderflow/messaging';
-import { lockAndReadOrders, lockAndReadOrdersReads, lockOrder, readUnderOrderLocks, renderSql, rowsOf } from '@orderflow/service-kit';
+import { lockAndReadOrders, lockAndReadOrdersReads, lockOrder, orderPlacedBatches, placedOnly, readUnderOrderLocks, renderSql, rowsOf } from '@orderflow/service-kit';
 import { products, type InventorySchema } from '../db/schema.js';
 import {
   adjustStocks,
@@ -43,11 +43,6 @@ async function applyOrderEvent(tx: InventoryTx, event: DomainEvent, now: Date): 
   }
 }
 
-const placedOnly = (events: readonly DomainEvent[]) => {
-  const placed = events.filter((e): e is OrderPlaced => e.type === 'order.placed');
-  return placed.length === events.length ? placed : undefined;
-};
-
 /**
  * What a batch of `order.placed` begins with, sent with the transaction's `begin` (the consumer's
  * `reads`): the orders' locks, what inventory knows of each, and their products, locked in SKU
@@ -67,22 +62,18 @@ export function orderEventReads(events: readonly DomainEvent[]): ParameterizedQu
  * taken and the reservations inserted at the commit: two round trips. A batch with a cancel in
  * it runs event by event, in order, in the same transaction.
  */
-export const handleOrderEvents: BatchEventHandler<InventorySchema> = async (events, { tx, now, read, atCommit }) => {
-  const placed = placedOnly(events);
-  if (placed === undefined) {
-    const results: AnyEventDraft[][] = [];
-    for (const event of events) results.push(await applyOrderEvent(tx, event, now));
+export const handleOrderEvents: BatchEventHandler<InventorySchema> = orderPlacedBatches<InventorySchema>({
+  single: applyOrderEvent,
+  awaited: reserveAll,
+  setBased: (placed, { now, read, atCommit }) => {
+    const known = new Map(reservationStatesOf(readUnderOrderLocks(read)).map((s) => [s.orderId, s]));
+    const stock = new Map(rowsOf(products, read[2]!).map((p) => [p.sku, p])); // the products' lock, after the orders'
+    const { results, taken, rows } = reserveEach(placed, known, stock, now);
+    if (taken.length > 0) atCommit(renderSql(adjustStocksStatement(taken, now)));
+    if (rows.length > 0) atCommit(renderSql(insertReservationsStatement(rows)));
     return results;
-  }
-  // Nothing read: the transaction also held events that were not fresh and not order.placed.
-  if (read.length === 0) return reserveAll(tx, placed, now);
-  const known = new Map(reservationStatesOf(readUnderOrderLocks(read)).map((s) => [s.orderId, s]));
-  const stock = new Map(rowsOf(products, read[2]!).map((p) => [p.sku, p])); // the products' lock, after the orders'
-  const { results, taken, rows } = reserveEach(placed, known, stock, now);
-  if (taken.length > 0) atCommit(renderSql(adjustStocksStatement(taken, now)));
-  if (rows.length > 0) atCommit(renderSql(insertReservationsStatement(rows)));
-  return results;
-};
+  },
+});
 
 /**
  * Reserves a batch of orders, each statement awaited: lock the orders, read what inventory knows

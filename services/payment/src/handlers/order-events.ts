@@ -1,6 +1,6 @@
 import type { AnyEventDraft, DomainEvent, EventType, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
 import type { BatchEventHandler, EventHandler, ParameterizedQuery } from '@orderflow/messaging';
-import { lockAndReadOrders, lockAndReadOrdersReads, lockOrder, readUnderOrderLocks, renderSql } from '@orderflow/service-kit';
+import { lockAndReadOrders, lockAndReadOrdersReads, lockOrder, orderPlacedBatches, placedOnly, readUnderOrderLocks, renderSql } from '@orderflow/service-kit';
 import type { PaymentSchema } from '../db/schema.js';
 import {
   deleteWaitingStatement,
@@ -43,11 +43,6 @@ async function applyOrderEvent(tx: PaymentTx, event: DomainEvent, now: Date): Pr
   }
 }
 
-const placedOnly = (events: readonly DomainEvent[]) => {
-  const placed = events.filter((e): e is OrderPlaced => e.type === 'order.placed');
-  return placed.length === events.length ? placed : undefined;
-};
-
 /**
  * What a batch of `order.placed` begins with, sent with the transaction's `begin` (the consumer's
  * `reads`): the orders' locks, then what payment knows of each (a reservation waiting for the
@@ -64,19 +59,15 @@ export function orderEventReads(events: readonly DomainEvent[]): ParameterizedQu
  * tokens, the payments and the waiting reservations' deletion written at the commit. A batch with
  * a cancel in it runs event by event, in order, in the same transaction.
  */
-export const handleOrderEvents: BatchEventHandler<PaymentSchema> = async (events, { tx, now, read, atCommit }) => {
-  const placed = placedOnly(events);
-  if (placed === undefined) {
-    const results: AnyEventDraft[][] = [];
-    for (const event of events) results.push(await applyOrderEvent(tx, event, now));
+export const handleOrderEvents: BatchEventHandler<PaymentSchema> = orderPlacedBatches<PaymentSchema>({
+  single: applyOrderEvent,
+  awaited: rememberAll,
+  setBased: (placed, { now, read, atCommit }) => {
+    const { results, ...writes } = rememberEach(placed, new Map(placedStatesOf(readUnderOrderLocks(read)).map((s) => [s.orderId, s])), now);
+    for (const statement of writesOf(writes)) atCommit(renderSql(statement));
     return results;
-  }
-  // Nothing read: the transaction also held events that were not fresh and not order.placed.
-  if (read.length === 0) return rememberAll(tx, placed, now);
-  const { results, ...writes } = rememberEach(placed, new Map(placedStatesOf(readUnderOrderLocks(read)).map((s) => [s.orderId, s])), now);
-  for (const statement of writesOf(writes)) atCommit(renderSql(statement));
-  return results;
-};
+  },
+});
 
 /** One transaction's `order.placed`, each statement awaited: lock their orders, read, write. */
 async function rememberAll(tx: PaymentTx, events: readonly OrderPlaced[], now: Date): Promise<AnyEventDraft[][]> {
