@@ -89,15 +89,6 @@ export function eventFailed(error: unknown): EventFailure {
   return { failed: error };
 }
 
-/**
- * One event's batch result as a single-event handler returns it: the drafts, or the failure thrown
- * (for handlers whose single-event and batch paths share one decision function).
- */
-export function draftsOrThrow(result: readonly AnyEventDraft[] | EventFailure): readonly AnyEventDraft[] {
-  if (isEventFailure(result)) throw result.failed;
-  return result;
-}
-
 function isEventFailure(result: readonly AnyEventDraft[] | EventFailure): result is EventFailure {
   return !Array.isArray(result);
 }

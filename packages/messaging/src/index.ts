@@ -9,7 +9,7 @@ export { collectOutbox, enqueue, toOutboxRecords } from './outbox.js';
 export { createOutboxRelay } from './relay.js';
 export { commitInOneRoundTrip, createGroupCommit, inlineQuery, literalOf } from './one-round-trip.js';
 export { ensureStreams, ensureConsumer } from './provision.js';
-export { createConsumerRunner, draftsOrThrow, eventFailed } from './consumer-runner.js';
+export { createConsumerRunner, eventFailed } from './consumer-runner.js';
 export { retryDelay, defaultRetryPolicy, defaultWaitPolicy } from './backoff.js';
 export { isInfrastructureError } from './infra-errors.js';
 export {

@@ -175,34 +175,48 @@ export function renderSql(statement: SQL): ParameterizedQuery {
   return { sql: text, params };
 }
 
+/** A statement reading each order's state, for a batch's order ids, and how its rows become states. */
+export type OrderStatesRead<S> = {
+  readonly statement: (orderIds: readonly string[]) => SQL;
+  readonly statesOf: (rows: readonly Record<string, unknown>[]) => readonly S[];
+};
+
+const byOrderId = <S extends { readonly orderId: string }>(states: readonly S[]) => new Map(states.map((s) => [s.orderId, s]));
+
 /**
  * The locking protocol of a set-based handler: `lockOrders` on every distinct order of the batch,
- * then each order's state read under those locks (`read`, one statement for all), by order id.
+ * then each order's state read under those locks (one statement for all), by order id. Each
+ * statement awaited; `lockAndReadOrdersReads` and `readUnderOrderLocks` are the same protocol in
+ * the consumer runner's two round trips, with the same `statement` and `statesOf`.
  */
 export async function lockAndReadOrders<S extends { readonly orderId: string }>(
   tx: SqlExecutor,
   orderIds: readonly string[],
-  read: (orderIds: readonly string[]) => Promise<readonly S[]>,
+  { statement, statesOf }: OrderStatesRead<S>,
 ): Promise<Map<string, S>> {
   const ids = [...new Set(orderIds)];
+  if (ids.length === 0) return new Map();
   await lockOrders(tx, ids);
-  return new Map((await read(ids)).map((s) => [s.orderId, s]));
+  return byOrderId(statesOf((await tx.execute(statement(ids))).rows as Record<string, unknown>[]));
 }
 
 /**
  * `lockAndReadOrders` as a consumer's `reads`: the locks of the batch's distinct orders, then
- * `read` of them, rendered for the runner to send with `begin` (nothing when there is no order).
- * The batch handler finds the read's rows with `readUnderOrderLocks(ctx.read)`; statements a
- * consumer adds after these two come at `ctx.read[2]` on.
+ * `statement` of them, rendered for the runner to send with `begin` (nothing when there is no
+ * order). The batch handler gets the states with `readUnderOrderLocks(ctx.read, …)`; statements
+ * a consumer adds after these two come at `ctx.read[2]` on.
  */
-export function lockAndReadOrdersReads(orderIds: readonly string[], read: (orderIds: readonly string[]) => SQL): ParameterizedQuery[] {
+export function lockAndReadOrdersReads(orderIds: readonly string[], { statement }: Pick<OrderStatesRead<unknown>, 'statement'>): ParameterizedQuery[] {
   const ids = [...new Set(orderIds)];
-  return ids.length === 0 ? [] : [renderSql(lockOrdersStatement(ids)), renderSql(read(ids))];
+  return ids.length === 0 ? [] : [renderSql(lockOrdersStatement(ids)), renderSql(statement(ids))];
 }
 
-/** The rows of `lockAndReadOrdersReads`' read, from a batch handler's `ctx.read` (none when nothing was read). */
-export function readUnderOrderLocks(read: readonly (readonly Record<string, unknown>[])[]): readonly Record<string, unknown>[] {
-  return read[1] ?? [];
+/** The states `lockAndReadOrdersReads` read, from a batch handler's `ctx.read`, by order id (none when nothing was read). */
+export function readUnderOrderLocks<S extends { readonly orderId: string }>(
+  read: readonly (readonly Record<string, unknown>[])[],
+  { statesOf }: Pick<OrderStatesRead<S>, 'statesOf'>,
+): Map<string, S> {
+  return byOrderId(statesOf(read[1] ?? []));
 }
 
 /**

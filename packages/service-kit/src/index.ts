@@ -26,7 +26,7 @@ export { orderPlacedBatches, placedOnly } from './placed-batch.js';
 
 export type { BaseEnv, EnvSource } from './env.js';
 export type { Logger, CreateLoggerOptions } from './logger.js';
-export type { Db, Tx, CreateDbOptions, DbHandle } from './db.js';
+export type { Db, Tx, CreateDbOptions, DbHandle, OrderStatesRead } from './db.js';
 export type { MigrationSet, RunMigrationsOptions } from './migrate.js';
 export type { ValidationIssue, KitErrorOptions, ValidationErrorOptions } from './errors.js';
 export type { ErrorBody, HttpErrorResponse } from './error-mapping.js';

@@ -1,5 +1,5 @@
 import { asc, eq, sql, type SQL } from 'drizzle-orm';
-import { arrayParam, rowsOf } from '@orderflow/service-kit';
+import { arrayParam, rowsOf, type OrderStatesRead } from '@orderflow/service-kit';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { cancelledOrders, products, reservations, type InventorySchema, type ReservationLine } from './schema.js';
 
@@ -10,27 +10,24 @@ export type Product = typeof products.$inferSelect;
 export type Reservation = typeof reservations.$inferSelect;
 export type NewReservation = typeof reservations.$inferInsert & { createdAt: Date };
 
-/**
- * Whether each order is settled for reservation purposes, in one statement: cancelled (its
- * tombstone) or already answered (a reservation row, whatever its status). Read under the
- * orders' locks.
- */
-export async function reservationStates(tx: InventoryTx, orderIds: readonly string[]): Promise<{ orderId: string; settled: boolean }[]> {
-  if (orderIds.length === 0) return [];
-  return reservationStatesOf((await tx.execute(reservationStatesStatement(orderIds))).rows);
-}
-
-/** The statement of `reservationStates`, not run (the consumer's `reads`); `reservationStatesOf` reads its rows. */
-export function reservationStatesStatement(orderIds: readonly string[]): SQL {
+/** The statement of `reservationStates`; `reservationStatesOf` reads its rows. */
+function reservationStatesStatement(orderIds: readonly string[]): SQL {
   return sql`
     select o.id as order_id,
       exists (select 1 from ${cancelledOrders} c where c.order_id = o.id) or exists (select 1 from ${reservations} r where r.order_id = o.id) as settled
     from unnest(${sql.param([...orderIds])}::uuid[]) as o(id)`;
 }
 
-export function reservationStatesOf(rows: readonly Record<string, unknown>[]): { orderId: string; settled: boolean }[] {
+function reservationStatesOf(rows: readonly Record<string, unknown>[]): { orderId: string; settled: boolean }[] {
   return (rows as readonly { order_id: string; settled: boolean }[]).map((r) => ({ orderId: r.order_id, settled: r.settled }));
 }
+
+/**
+ * Whether each order is settled for reservation purposes, in one statement: cancelled (its
+ * tombstone) or already answered (a reservation row, whatever its status). Read under the
+ * orders' locks (service-kit `lockAndReadOrders`, or its two round trips).
+ */
+export const reservationStates: OrderStatesRead<{ orderId: string; settled: boolean }> = { statement: reservationStatesStatement, statesOf: reservationStatesOf };
 
 /** Adds each `delta` to its SKU's stock, all in one statement (the caller holds the products' locks). */
 export async function adjustStocks(tx: InventoryTx, deltas: readonly { sku: string; delta: number }[], at: Date): Promise<void> {

@@ -14,8 +14,6 @@ import {
   markCancelled,
   markReleased,
   reservationStates,
-  reservationStatesOf,
-  reservationStatesStatement,
   type InventoryTx,
   type NewReservation,
   type Product,
@@ -53,7 +51,7 @@ export function orderEventReads(events: readonly DomainEvent[]): ParameterizedQu
   if (placed === undefined || placed.length === 0) return [];
   const ids = placed.map((e) => e.orderId);
   const skus = [...new Set(placed.flatMap((e) => e.data.items.map((i) => i.sku)))];
-  return [...lockAndReadOrdersReads(ids, reservationStatesStatement), renderSql(lockProductsStatement(skus))];
+  return [...lockAndReadOrdersReads(ids, reservationStates), renderSql(lockProductsStatement(skus))];
 }
 
 /**
@@ -66,7 +64,7 @@ export const handleOrderEvents: BatchEventHandler<InventorySchema> = orderPlaced
   single: applyOrderEvent,
   awaited: reserveAll,
   setBased: (placed, { now, read, atCommit }) => {
-    const known = new Map(reservationStatesOf(readUnderOrderLocks(read)).map((s) => [s.orderId, s]));
+    const known = readUnderOrderLocks(read, reservationStates);
     const stock = new Map(rowsOf(products, read[2]!).map((p) => [p.sku, p])); // the products' lock, after the orders'
     const { results, taken, rows } = reserveEach(placed, known, stock, now);
     if (taken.length > 0) atCommit(renderSql(adjustStocksStatement(taken, now)));
@@ -81,11 +79,7 @@ export const handleOrderEvents: BatchEventHandler<InventorySchema> = orderPlaced
  */
 async function reserveAll(tx: InventoryTx, events: readonly OrderPlaced[], now: Date): Promise<AnyEventDraft[][]> {
   // One order at a time: a cancel handled concurrently (another replica) must see our reservation.
-  const known = await lockAndReadOrders(
-    tx,
-    events.map((e) => e.orderId),
-    (ids) => reservationStates(tx, ids),
-  );
+  const known = await lockAndReadOrders(tx, events.map((e) => e.orderId), reservationStates);
   const open = events.filter((e) => !known.get(e.orderId)!.settled);
   const stock = new Map((await lockProducts(tx, open.flatMap((e) => e.data.items.map((i) => i.sku)))).map((p) => [p.sku, p]));
   const { results, taken, rows } = reserveEach(events, known, stock, now);

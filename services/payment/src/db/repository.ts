@@ -1,5 +1,5 @@
 import { desc, eq, sql, type SQL } from 'drizzle-orm';
-import { arrayParam } from '@orderflow/service-kit';
+import { arrayParam, type OrderStatesRead } from '@orderflow/service-kit';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { ChargeState } from '../domain/authorization.js';
 import { cancelledOrders, paymentOrders, payments, waitingReservations, type PaymentSchema } from './schema.js';
@@ -12,17 +12,8 @@ export type PaymentOrder = typeof paymentOrders.$inferSelect;
 export type NewPayment = typeof payments.$inferInsert & { createdAt: Date };
 export type WaitingReservation = typeof waitingReservations.$inferSelect;
 
-/**
- * What payment knows of each order (`decideCharge`'s input), in one statement: its tombstone,
- * whether it was answered, the token from `order.placed`. Read under the orders' locks.
- */
-export async function chargeStates(tx: PaymentTx, orderIds: readonly string[]): Promise<(ChargeState & { orderId: string })[]> {
-  if (orderIds.length === 0) return [];
-  return chargeStatesOf((await tx.execute(chargeStatesStatement(orderIds))).rows);
-}
-
-/** The statement of `chargeStates`, not run (the consumer's `reads`); `chargeStatesOf` reads its rows. */
-export function chargeStatesStatement(orderIds: readonly string[]): SQL {
+/** The statement of `chargeStates`; `chargeStatesOf` reads its rows. */
+function chargeStatesStatement(orderIds: readonly string[]): SQL {
   return sql`
     select o.id as order_id,
       exists (select 1 from ${cancelledOrders} c where c.order_id = o.id) as cancelled,
@@ -31,7 +22,7 @@ export function chargeStatesStatement(orderIds: readonly string[]): SQL {
     from unnest(${sql.param([...orderIds])}::uuid[]) as o(id)`;
 }
 
-export function chargeStatesOf(rows: readonly Record<string, unknown>[]): (ChargeState & { orderId: string })[] {
+function chargeStatesOf(rows: readonly Record<string, unknown>[]): (ChargeState & { orderId: string })[] {
   return (rows as readonly { order_id: string; cancelled: boolean; answered: boolean; payment_token: string | null }[]).map((r) => ({
     orderId: r.order_id,
     cancelled: r.cancelled,
@@ -39,6 +30,13 @@ export function chargeStatesOf(rows: readonly Record<string, unknown>[]): (Charg
     paymentToken: r.payment_token ?? undefined,
   }));
 }
+
+/**
+ * What payment knows of each order (`decideCharge`'s input), in one statement: its tombstone,
+ * whether it was answered, the token from `order.placed`. Read under the orders' locks.
+ * (service-kit `lockAndReadOrders`, or its two round trips).
+ */
+export const chargeStates: OrderStatesRead<ChargeState & { orderId: string }> = { statement: chargeStatesStatement, statesOf: chargeStatesOf };
 
 /**
  * Payments, all in one statement. No ON CONFLICT: the caller holds the orders' locks and saw no
@@ -82,14 +80,8 @@ export interface PlacedState {
   readonly waiting: Pick<WaitingReservation, 'eventId' | 'amountCents' | 'currency'> | undefined;
 }
 
-/** `placedStatesStatement`, run and read (the single-event path). */
-export async function placedStates(tx: PaymentTx, orderIds: readonly string[]): Promise<PlacedState[]> {
-  if (orderIds.length === 0) return [];
-  return placedStatesOf((await tx.execute(placedStatesStatement(orderIds))).rows);
-}
-
 /** What payment knows of each order of a batch of `order.placed`, in one statement; read under the orders' locks. */
-export function placedStatesStatement(orderIds: readonly string[]): SQL {
+function placedStatesStatement(orderIds: readonly string[]): SQL {
   return sql`
     select o.id as order_id,
       exists (select 1 from ${cancelledOrders} c where c.order_id = o.id) as cancelled,
@@ -99,7 +91,7 @@ export function placedStatesStatement(orderIds: readonly string[]): SQL {
     left join ${waitingReservations} w on w.order_id = o.id`;
 }
 
-export function placedStatesOf(rows: readonly Record<string, unknown>[]): PlacedState[] {
+function placedStatesOf(rows: readonly Record<string, unknown>[]): PlacedState[] {
   type Row = {
     order_id: string;
     cancelled: boolean;
@@ -115,6 +107,9 @@ export function placedStatesOf(rows: readonly Record<string, unknown>[]): Placed
     waiting: r.waiting_event_id === null ? undefined : { eventId: r.waiting_event_id, amountCents: r.waiting_amount_cents!, currency: r.waiting_currency! },
   }));
 }
+
+/** What a batch of `order.placed` reads under the orders' locks (service-kit `lockAndReadOrders`, or its two round trips). */
+export const placedStates: OrderStatesRead<PlacedState> = { statement: placedStatesStatement, statesOf: placedStatesOf };
 
 /** Keeps reservations that came before their order's token; one already waiting for an order stays. */
 export function insertWaitingStatement(rows: readonly WaitingReservation[]): SQL {

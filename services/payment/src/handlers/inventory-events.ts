@@ -4,8 +4,6 @@ import { lockAndReadOrders, lockAndReadOrdersReads, readUnderOrderLocks, renderS
 import type { PaymentSchema } from '../db/schema.js';
 import {
   chargeStates,
-  chargeStatesOf,
-  chargeStatesStatement,
   insertPaymentsStatement,
   insertWaitingStatement,
   type NewPayment,
@@ -31,7 +29,7 @@ export const handleInventoryEvent: EventHandler<PaymentSchema> = async (event, {
  * `reads`): its orders' locks, then what payment knows of each, read under them.
  */
 export function inventoryEventReads(events: readonly DomainEvent[]): ParameterizedQuery[] {
-  return lockAndReadOrdersReads(orderIdsOf(events), chargeStatesStatement);
+  return lockAndReadOrdersReads(orderIdsOf(events), chargeStates);
 }
 
 /**
@@ -40,7 +38,7 @@ export function inventoryEventReads(events: readonly DomainEvent[]): Parameteriz
  * trips whatever the batch's size.
  */
 export const handleInventoryEvents: BatchEventHandler<PaymentSchema> = async (events, { now, read, atCommit }) => {
-  const { results, rows, waiting } = chargeEach(events, new Map(chargeStatesOf(readUnderOrderLocks(read)).map((s) => [s.orderId, s])), now);
+  const { results, rows, waiting } = chargeEach(events, readUnderOrderLocks(read, chargeStates), now);
   for (const statement of writesOf(rows, waiting)) atCommit(renderSql(statement));
   return results;
 };
@@ -54,7 +52,7 @@ const orderIdsOf = (events: readonly DomainEvent[]) => [...new Set(events.filter
 
 /** One transaction's reservations, each statement awaited: lock their orders, read, insert the payments and the waiting. */
 async function chargeAll(tx: PaymentTx, events: readonly DomainEvent[], now: Date): Promise<AnyEventDraft[][]> {
-  const known = await lockAndReadOrders(tx, orderIdsOf(events), (ids) => chargeStates(tx, ids));
+  const known = await lockAndReadOrders(tx, orderIdsOf(events), chargeStates);
   const { results, rows, waiting } = chargeEach(events, known, now);
   for (const statement of writesOf(rows, waiting)) await tx.execute(statement);
   return results;

@@ -10,8 +10,6 @@ import {
   markCancelled,
   markRefunded,
   placedStates,
-  placedStatesOf,
-  placedStatesStatement,
   type NewPayment,
   type PaymentOrderRow,
   type PaymentTx,
@@ -50,7 +48,7 @@ async function applyOrderEvent(tx: PaymentTx, event: DomainEvent, now: Date): Pr
  */
 export function orderEventReads(events: readonly DomainEvent[]): ParameterizedQuery[] {
   const placed = placedOnly(events);
-  return placed === undefined ? [] : lockAndReadOrdersReads(placed.map((e) => e.orderId), placedStatesStatement);
+  return placed === undefined ? [] : lockAndReadOrdersReads(placed.map((e) => e.orderId), placedStates);
 }
 
 /**
@@ -63,7 +61,7 @@ export const handleOrderEvents: BatchEventHandler<PaymentSchema> = orderPlacedBa
   single: applyOrderEvent,
   awaited: rememberAll,
   setBased: (placed, { now, read, atCommit }) => {
-    const { results, ...writes } = rememberEach(placed, new Map(placedStatesOf(readUnderOrderLocks(read)).map((s) => [s.orderId, s])), now);
+    const { results, ...writes } = rememberEach(placed, readUnderOrderLocks(read, placedStates), now);
     for (const statement of writesOf(writes)) atCommit(renderSql(statement));
     return results;
   },
@@ -71,11 +69,7 @@ export const handleOrderEvents: BatchEventHandler<PaymentSchema> = orderPlacedBa
 
 /** One transaction's `order.placed`, each statement awaited: lock their orders, read, write. */
 async function rememberAll(tx: PaymentTx, events: readonly OrderPlaced[], now: Date): Promise<AnyEventDraft[][]> {
-  const known = await lockAndReadOrders(
-    tx,
-    events.map((e) => e.orderId),
-    (ids) => placedStates(tx, ids),
-  );
+  const known = await lockAndReadOrders(tx, events.map((e) => e.orderId), placedStates);
   const { results, ...writes } = rememberEach(events, known, now);
   for (const statement of writesOf(writes)) await tx.execute(statement);
   return results;

@@ -1,5 +1,5 @@
 import { desc, eq, sql, type SQL } from 'drizzle-orm';
-import { arrayParam } from '@orderflow/service-kit';
+import { arrayParam, type OrderStatesRead } from '@orderflow/service-kit';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { DispatchState } from '../domain/shipment.js';
 import { cancelledOrders, shipments, shippingOrders, waitingPayments, type ShippingSchema } from './schema.js';
@@ -13,18 +13,8 @@ export type NewShipment = typeof shipments.$inferInsert & { createdAt: Date };
 export type WaitingPayment = typeof waitingPayments.$inferSelect;
 export type Outcome = { orderId: string; outcome: 'SCHEDULED' | 'FAILED'; failureReason: string | null };
 
-/**
- * What shipping knows of each order (`decideDispatch`'s input), in one statement: its tombstone,
- * the country from `order.placed` (none while that has not arrived), whether it was decided.
- * Read under the orders' locks.
- */
-export async function dispatchStates(tx: ShippingTx, orderIds: readonly string[]): Promise<(DispatchState & { orderId: string })[]> {
-  if (orderIds.length === 0) return [];
-  return dispatchStatesOf((await tx.execute(dispatchStatesStatement(orderIds))).rows);
-}
-
-/** The statement of `dispatchStates`, not run (the consumer's `reads`); `dispatchStatesOf` reads its rows. */
-export function dispatchStatesStatement(orderIds: readonly string[]): SQL {
+/** The statement of `dispatchStates`; `dispatchStatesOf` reads its rows. */
+function dispatchStatesStatement(orderIds: readonly string[]): SQL {
   return sql`
     select o.id as order_id,
       exists (select 1 from ${cancelledOrders} c where c.order_id = o.id) as cancelled,
@@ -33,7 +23,7 @@ export function dispatchStatesStatement(orderIds: readonly string[]): SQL {
     left join ${shippingOrders} so on so.order_id = o.id`;
 }
 
-export function dispatchStatesOf(rows: readonly Record<string, unknown>[]): (DispatchState & { orderId: string })[] {
+function dispatchStatesOf(rows: readonly Record<string, unknown>[]): (DispatchState & { orderId: string })[] {
   return (rows as readonly { order_id: string; cancelled: boolean; country: string | null; decided: boolean }[]).map((r) => ({
     orderId: r.order_id,
     cancelled: r.cancelled,
@@ -41,6 +31,14 @@ export function dispatchStatesOf(rows: readonly Record<string, unknown>[]): (Dis
     decided: r.decided,
   }));
 }
+
+/**
+ * What shipping knows of each order (`decideDispatch`'s input), in one statement: its tombstone,
+ * the country from `order.placed` (none while that has not arrived), whether it was decided.
+ * Read under the orders' locks.
+ * (service-kit `lockAndReadOrders`, or its two round trips).
+ */
+export const dispatchStates: OrderStatesRead<DispatchState & { orderId: string }> = { statement: dispatchStatesStatement, statesOf: dispatchStatesOf };
 
 /** Shipments, all in one statement; a conflict means a second dispatch: fail and roll back. */
 export function insertShipmentsStatement(rows: readonly NewShipment[]): SQL {
@@ -93,14 +91,8 @@ export interface PlacedState {
   readonly waitingEventId: string | undefined;
 }
 
-/** `placedStatesStatement`, run and read (the single-event path). */
-export async function placedStates(tx: ShippingTx, orderIds: readonly string[]): Promise<PlacedState[]> {
-  if (orderIds.length === 0) return [];
-  return placedStatesOf((await tx.execute(placedStatesStatement(orderIds))).rows);
-}
-
 /** What shipping knows of each order of a batch of `order.placed`, in one statement; read under the orders' locks. */
-export function placedStatesStatement(orderIds: readonly string[]): SQL {
+function placedStatesStatement(orderIds: readonly string[]): SQL {
   return sql`
     select o.id as order_id,
       exists (select 1 from ${cancelledOrders} c where c.order_id = o.id) as cancelled,
@@ -111,7 +103,7 @@ export function placedStatesStatement(orderIds: readonly string[]): SQL {
     left join ${waitingPayments} w on w.order_id = o.id`;
 }
 
-export function placedStatesOf(rows: readonly Record<string, unknown>[]): PlacedState[] {
+function placedStatesOf(rows: readonly Record<string, unknown>[]): PlacedState[] {
   return (rows as readonly { order_id: string; cancelled: boolean; decided: boolean; waiting_event_id: string | null }[]).map((r) => ({
     orderId: r.order_id,
     cancelled: r.cancelled,
@@ -119,6 +111,9 @@ export function placedStatesOf(rows: readonly Record<string, unknown>[]): Placed
     waitingEventId: r.waiting_event_id ?? undefined,
   }));
 }
+
+/** What a batch of `order.placed` reads under the orders' locks (service-kit `lockAndReadOrders`, or its two round trips). */
+export const placedStates: OrderStatesRead<PlacedState> = { statement: placedStatesStatement, statesOf: placedStatesOf };
 
 /** Keeps payments that came before their order's address; one already waiting for an order stays. */
 export function insertWaitingStatement(rows: readonly WaitingPayment[]): SQL {

@@ -11,8 +11,6 @@ import {
   markCancelled,
   markShipmentCancelled,
   placedStates,
-  placedStatesOf,
-  placedStatesStatement,
   recordOutcomesStatement,
   type NewShipment,
   type Outcome,
@@ -52,7 +50,7 @@ async function applyOrderEvent(tx: ShippingTx, event: DomainEvent, now: Date): P
  */
 export function orderEventReads(events: readonly DomainEvent[]): ParameterizedQuery[] {
   const placed = placedOnly(events);
-  return placed === undefined ? [] : lockAndReadOrdersReads(placed.map((e) => e.orderId), placedStatesStatement);
+  return placed === undefined ? [] : lockAndReadOrdersReads(placed.map((e) => e.orderId), placedStates);
 }
 
 /**
@@ -65,7 +63,7 @@ export const handleOrderEvents: BatchEventHandler<ShippingSchema> = orderPlacedB
   single: applyOrderEvent,
   awaited: storeAll,
   setBased: (placed, { now, read, atCommit }) => {
-    const { results, ...writes } = storeEach(placed, new Map(placedStatesOf(readUnderOrderLocks(read)).map((s) => [s.orderId, s])), now);
+    const { results, ...writes } = storeEach(placed, readUnderOrderLocks(read, placedStates), now);
     for (const statement of writesOf(writes, now)) atCommit(renderSql(statement));
     return results;
   },
@@ -73,11 +71,7 @@ export const handleOrderEvents: BatchEventHandler<ShippingSchema> = orderPlacedB
 
 /** One transaction's `order.placed`, each statement awaited: lock their orders, read, write. */
 async function storeAll(tx: ShippingTx, events: readonly OrderPlaced[], now: Date): Promise<AnyEventDraft[][]> {
-  const known = await lockAndReadOrders(
-    tx,
-    events.map((e) => e.orderId),
-    (ids) => placedStates(tx, ids),
-  );
+  const known = await lockAndReadOrders(tx, events.map((e) => e.orderId), placedStates);
   const { results, ...writes } = storeEach(events, known, now);
   for (const statement of writesOf(writes, now)) await tx.execute(statement);
   return results;

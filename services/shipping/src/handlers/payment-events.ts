@@ -5,8 +5,6 @@ import { randomUUID } from 'node:crypto';
 import type { ShippingSchema } from '../db/schema.js';
 import {
   dispatchStates,
-  dispatchStatesOf,
-  dispatchStatesStatement,
   insertShipmentsStatement,
   insertWaitingStatement,
   recordOutcomesStatement,
@@ -34,7 +32,7 @@ export const handlePaymentEvent: EventHandler<ShippingSchema> = async (event, { 
  * consumer's `reads`): its orders' locks, then what shipping knows of each, read under them.
  */
 export function paymentEventReads(events: readonly DomainEvent[]): ParameterizedQuery[] {
-  return lockAndReadOrdersReads(orderIdsOf(events), dispatchStatesStatement);
+  return lockAndReadOrdersReads(orderIdsOf(events), dispatchStates);
 }
 
 /**
@@ -43,7 +41,7 @@ export function paymentEventReads(events: readonly DomainEvent[]): Parameterized
  * round trips whatever the batch's size.
  */
 export const handlePaymentEvents: BatchEventHandler<ShippingSchema> = async (events, { now, read, atCommit }) => {
-  const { results, ...writes } = dispatchEach(events, new Map(dispatchStatesOf(readUnderOrderLocks(read)).map((s) => [s.orderId, s])), now);
+  const { results, ...writes } = dispatchEach(events, readUnderOrderLocks(read, dispatchStates), now);
   for (const statement of writesOf(writes, now)) atCommit(renderSql(statement));
   return results;
 };
@@ -61,7 +59,7 @@ const orderIdsOf = (events: readonly DomainEvent[]) => [...new Set(events.filter
 
 /** One transaction's authorized payments, each statement awaited: lock, read, insert the shipments, record the outcomes, keep the waiting. */
 async function dispatchAll(tx: ShippingTx, events: readonly DomainEvent[], now: Date): Promise<AnyEventDraft[][]> {
-  const known = await lockAndReadOrders(tx, orderIdsOf(events), (ids) => dispatchStates(tx, ids));
+  const known = await lockAndReadOrders(tx, orderIdsOf(events), dispatchStates);
   const { results, ...writes } = dispatchEach(events, known, now);
   for (const statement of writesOf(writes, now)) await tx.execute(statement);
   return results;
