@@ -19,7 +19,7 @@ import { isInfrastructureError } from './infra-errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
 import { toOutboxRecords, withSeqs, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
-import { inlineQuery, outboxInsertText, queryInOneRoundTrip, type ParameterizedQuery } from './one-round-trip.js';
+import { inlineQuery, mergeWrites, outboxInsertText, queryInOneRoundTrip, type ParameterizedQuery, type Write } from './one-round-trip.js';
 import { ensureConsumer } from './provision.js';
 import { withTransactionClient } from './transaction-client.js';
 import { childTraceparent } from './trace.js';
@@ -203,9 +203,10 @@ export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> =
    * query (values inlined). The writes of a redelivered event run again, which is why they must
    * be idempotent; the inbox still tells duplicates apart. When such a batch fails, its events
    * run through `handler` as any other, so `handler` must do the same writes (and may map their
-   * errors, e.g. to a `PermanentError`).
+   * errors, e.g. to a `PermanentError`). Mergeable writes (`MergeableWrite`) of the batch's events
+   * go to Postgres as one statement per key.
    */
-  readonly writeOnly?: (event: DomainEvent, now: Date) => readonly ParameterizedQuery[] | undefined;
+  readonly writeOnly?: (event: DomainEvent, now: Date) => readonly Write[] | undefined;
   /** Fault injection for crash tests: runs after the commit and before the acks. */
   readonly faults?: { readonly beforeAck?: () => void | Promise<void> };
 }
@@ -463,14 +464,15 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
   async function runWriteOnly(items: readonly Item[]): Promise<boolean> {
     if (!options.writeOnly) return false;
     const now = clock();
-    const writes: ParameterizedQuery[] = [];
+    const writes: Write[] = [];
     for (const item of items) {
       const w = options.writeOnly(item.event, now);
       if (w === undefined) return false;
       writes.push(...w);
     }
     const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
-    const results = await queryInOneRoundTrip(pool, (client) => [inboxInsertText(client, name, ids), ...writes.map((w) => inlineQuery(client, w))]);
+    const statements = mergeWrites(writes);
+    const results = await queryInOneRoundTrip(pool, (client) => [inboxInsertText(client, name, ids), ...statements.map((w) => inlineQuery(client, w))]);
     const fresh = new Set((results[1]!.rows as { event_id: string }[]).map((r) => r.event_id));
     for (const item of items) item.outcome = fresh.delete(item.event.id.toLowerCase()) ? 'processed' : 'duplicate';
     return true;

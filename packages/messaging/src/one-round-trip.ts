@@ -9,6 +9,51 @@ export interface ParameterizedQuery {
 }
 
 /**
+ * Rows for a set-based statement, which `mergeWrites` joins with every other write of the same
+ * `key` in the same transaction: the single-row inserts of twenty callers of a group commit (or of
+ * a write-only batch's twenty events) become one statement, which Postgres parses, plans and
+ * starts once instead of twenty times. Every write of one key must build the same statement.
+ */
+export interface MergeableWrite<R = unknown> {
+  readonly key: string;
+  readonly rows: readonly R[];
+  /** The one statement for all the rows of this key in a transaction, in the order given. */
+  build(rows: readonly R[]): ParameterizedQuery;
+}
+
+/** A write of a one-round-trip transaction: a statement, or rows to merge (`MergeableWrite`). */
+export type Write = ParameterizedQuery | MergeableWrite<unknown>;
+
+function isMergeable(write: Write): write is MergeableWrite<unknown> {
+  return 'build' in write;
+}
+
+/**
+ * The statements of `writes`, with the mergeable ones of each key joined into one statement
+ * (`MergeableWrite`), which runs where the key's first write was. So rows of a key move up past
+ * the statements between their write and the key's first: a key's rows must not depend on them
+ * (within one caller's writes, e.g. an order and then its timeline, order is kept).
+ */
+export function mergeWrites(writes: readonly Write[]): ParameterizedQuery[] {
+  const slots: (ParameterizedQuery | MergeableWrite<unknown>[])[] = [];
+  const byKey = new Map<string, MergeableWrite<unknown>[]>();
+  for (const write of writes) {
+    if (!isMergeable(write)) {
+      slots.push(write);
+      continue;
+    }
+    let same = byKey.get(write.key);
+    if (same === undefined) {
+      same = [];
+      byKey.set(write.key, same);
+      slots.push(same);
+    }
+    same.push(write);
+  }
+  return slots.map((slot) => (Array.isArray(slot) ? slot[0]!.build(slot.flatMap((w) => w.rows)) : slot));
+}
+
+/**
  * The SQL literal of a parameter value as drizzle hands it to the driver (already mapped to
  * driver values: timestamps as ISO strings, jsonb as JSON text). Strings go through pg's
  * `escapeLiteral`; anything else that is not a number, boolean, Date or null is sent as its
@@ -79,16 +124,17 @@ export async function queryInOneRoundTrip(pool: pg.Pool, build: (client: pg.Pool
 }
 
 /**
- * One transaction in one round trip (`queryInOneRoundTrip`): the statements, then the outbox
- * rows of `records`, values inlined. For writes that need no answer from the database before the
- * commit, such as inserting a new aggregate and its events. Returns the committed outbox rows,
- * for `relay.publishCommitted`.
+ * One transaction in one round trip (`queryInOneRoundTrip`): the writes (mergeable ones merged,
+ * `mergeWrites`), then the outbox rows of `records`, values inlined. For writes that need no
+ * answer from the database before the commit, such as inserting a new aggregate and its events.
+ * Returns the committed outbox rows, for `relay.publishCommitted`.
  */
 export async function commitInOneRoundTrip(
   pool: pg.Pool,
-  statements: readonly ParameterizedQuery[],
+  writes: readonly Write[],
   records: readonly OutboxRecord[],
 ): Promise<CommittedOutboxRow[]> {
+  const statements = mergeWrites(writes);
   const results = await queryInOneRoundTrip(pool, (client) => [
     ...statements.map((s) => inlineQuery(client, s)),
     ...(records.length > 0 ? [outboxInsertText(client, records)] : []),
@@ -99,7 +145,7 @@ export async function commitInOneRoundTrip(
 
 /** One caller's transaction in a group commit. */
 interface Pending {
-  readonly statements: readonly ParameterizedQuery[];
+  readonly statements: readonly Write[];
   readonly records: readonly OutboxRecord[];
   resolve(rows: CommittedOutboxRow[]): void;
   reject(err: unknown): void;
@@ -120,14 +166,14 @@ export interface GroupCommitOptions {
  * arrive while `concurrency` groups are in flight are committed together, as one transaction in
  * one round trip, when one finishes. When nothing is in flight a caller commits at once, alone,
  * so an idle service adds no wait; under load, N callers cost one round trip, one commit and one
- * publish flush instead of N. If a group fails (one caller's unique violation, say), each of its
+ * publish flush instead of N, and their mergeable writes (`MergeableWrite`) one statement per key. If a group fails (one caller's unique violation, say), each of its
  * callers is committed again on its own, so a caller's failure is only ever its own.
  * Resolves each caller with its own committed outbox rows.
  */
 export function createGroupCommit(
   pool: pg.Pool,
   options: GroupCommitOptions = {},
-): (statements: readonly ParameterizedQuery[], records: readonly OutboxRecord[]) => Promise<CommittedOutboxRow[]> {
+): (statements: readonly Write[], records: readonly OutboxRecord[]) => Promise<CommittedOutboxRow[]> {
   const { concurrency = 2, onCommitted } = options;
   const waiting: Pending[] = [];
   let inFlight = 0;

@@ -158,10 +158,8 @@ describe('consumer runner', () => {
     expect((await f.effects()).map((r) => r.event_id)).toEqual([e.id]);
   });
 
-  it('commits a batch of write-only events in one round trip each, duplicates included, without the handler', async () => {
-    const f = await fixture();
-    await f.pool.query('create table facts (event_id uuid primary key, consumer text not null)');
-    // Every query the runner sends on a pooled connection.
+  /** `f.pool`, recording every query the runner sends on a pooled connection. */
+  function recording(f: Fixture): { pool: Fixture['pool']; sent: string[] } {
     const sent: string[] = [];
     const connect = f.pool.connect.bind(f.pool);
     const pool = Object.assign(Object.create(f.pool) as typeof f.pool, {
@@ -176,6 +174,13 @@ describe('consumer runner', () => {
         return client;
       },
     });
+    return { pool, sent };
+  }
+
+  it('commits a batch of write-only events in one round trip each, duplicates included, without the handler', async () => {
+    const f = await fixture();
+    await f.pool.query('create table facts (event_id uuid primary key, consumer text not null)');
+    const { pool, sent } = recording(f);
     const events = Array.from({ length: 20 }, () => sampleOrderPlaced());
     for (const e of events) await publishRaw(f, subjectFor(e, f.ns), JSON.stringify(e));
     await publishRaw(f, subjectFor(events[0]!, f.ns), JSON.stringify(events[0])); // a second copy
@@ -204,6 +209,34 @@ describe('consumer runner', () => {
     // One query per transaction: begin, inbox, the writes and commit together.
     expect(runnerQueries.length).toBeGreaterThan(0);
     for (const q of runnerQueries) expect(q).toMatch(/^begin;[\s\S]*;\ncommit$/);
+  });
+
+  it('merges the mergeable writes of a write-only batch into one statement per key', async () => {
+    const f = await fixture();
+    await f.pool.query('create table facts (event_id uuid primary key, consumer text not null)');
+    const { pool, sent } = recording(f);
+    const events = Array.from({ length: 20 }, () => sampleOrderPlaced());
+    for (const e of events) await publishRaw(f, subjectFor(e, f.ns), JSON.stringify(e));
+    const processed: string[] = [];
+    await startRunner(f, async () => [], {
+      pool,
+      writeOnly: (event) => [
+        {
+          key: 'facts',
+          rows: [event.id],
+          build: (ids: readonly string[]) => ({ sql: "insert into facts (event_id, consumer) select id, 'merged' from unnest($1::uuid[]) as id on conflict do nothing", params: [ids] }),
+        },
+      ],
+      metrics: { ...noopMetrics, consumed: (_c, outcome) => void processed.push(outcome) },
+    });
+    await eventually(async () => processed.length === 20);
+    const runnerQueries = [...sent];
+    expect(processed).toEqual(Array(20).fill('processed'));
+    const { rows } = await f.pool.query<{ event_id: string }>("select event_id from facts where consumer = 'merged'");
+    expect(rows.map((r) => r.event_id).sort()).toEqual(events.map((e) => e.id).sort());
+    // Fewer transactions than events (they came as batches), each with one insert for all its facts.
+    expect(runnerQueries.length).toBeLessThan(20);
+    for (const q of runnerQueries) expect(q.match(/insert into facts/g)).toHaveLength(1);
   });
 
   it('runs a failing write-only batch through the handler, which settles the bad event alone', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commitInOneRoundTrip, createGroupCommit, toOutboxRecords, type CommittedOutboxRow } from '../src/index.js';
+import { commitInOneRoundTrip, createGroupCommit, toOutboxRecords, type CommittedOutboxRow, type MergeableWrite } from '../src/index.js';
 import { createFixture, type Fixture } from './fixture.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -93,6 +93,42 @@ describe('createGroupCommit', () => {
     expect(published.map((g) => g.length)).toEqual([1, 19]);
     const { rows } = await f.pool.query<{ n: number }>('select (select count(*)::int from notes) + (select count(*)::int from messaging_outbox) as n');
     expect(rows[0]!.n).toBe(40);
+  });
+
+  it('merges the callers\' mergeable writes into one statement per key, and still fails only the caller at fault', async () => {
+    const f = await fixture();
+    const { pool } = counted(f);
+    const texts: string[] = [];
+    const spy = Object.assign(Object.create(pool) as typeof pool, {
+      connect: async () => {
+        const client = await pool.connect();
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        return Object.assign(Object.create(client) as typeof client, {
+          query: (...args: unknown[]) => {
+            if (typeof args[0] === 'string') texts.push(args[0]);
+            return query(...args);
+          },
+        });
+      },
+    });
+    const taken = randomUUID();
+    await commitInOneRoundTrip(f.pool, [note(taken)], []);
+    const noteRow = (id: string): MergeableWrite<string> => ({
+      key: 'notes',
+      rows: [id],
+      build: (ids) => ({ sql: "insert into notes (id, body, tags, at) select id, 'merged', '[]', now() from unnest($1::uuid[]) as id", params: [ids] }),
+    });
+    const commit = createGroupCommit(spy, { concurrency: 1 });
+    const ids = Array.from({ length: 12 }, (_, k) => (k === 7 ? taken : randomUUID()));
+    const outcomes = await Promise.allSettled(ids.map((id) => commit([noteRow(id)], records(1))));
+    expect(outcomes.map((o) => o.status)).toEqual(ids.map((_, k) => (k === 7 ? 'rejected' : 'fulfilled')));
+    // Every transaction sent one insert into notes, however many callers it held.
+    const transactions = texts.filter((text) => text.startsWith('begin'));
+    expect(transactions.length).toBeGreaterThan(0);
+    for (const text of transactions) expect(text.match(/insert into notes/g)).toHaveLength(1);
+    expect(texts.some((text) => text.includes(ids[3]!) && text.includes(ids[4]!))).toBe(true);
+    const { rows } = await f.pool.query<{ n: number }>("select count(*)::int as n from notes where body = 'merged'");
+    expect(rows[0]!.n).toBe(11);
   });
 
   it('fails only the caller whose statement fails; the rest of its group commits', async () => {

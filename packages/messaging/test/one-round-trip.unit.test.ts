@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createRequire } from 'node:module';
-import { inlineQuery, literalOf } from '../src/index.js';
+import { inlineQuery, literalOf, mergeWrites, type MergeableWrite } from '../src/index.js';
 
 // pg's own escaping, without a connection.
 // pg's conversion of a parameter to the text it sends: the reference for inlined arrays.
@@ -44,5 +44,31 @@ describe('inlining parameters for one-round-trip transactions', () => {
     const sql = params.map((_, i) => `$${i + 1}`).join(', ');
     expect(inlineQuery(client, { sql: `values (${sql})`, params })).toBe(`values (${params.map((p) => `'${p}'`).join(', ')})`);
     expect(() => inlineQuery(client, { sql: 'select $2', params: ['x'] })).toThrow(RangeError);
+  });
+});
+
+describe('mergeWrites', () => {
+  const insert = (table: string) => (rows: readonly number[]) => ({ sql: `insert into ${table} select unnest($1::int[])`, params: [rows] });
+  const rowOf = (table: string, n: number): MergeableWrite<number> => ({ key: table, rows: [n], build: insert(table) });
+  const plain = (text: string) => ({ sql: text, params: [] });
+
+  it('joins the rows of each key into one statement where the key first appeared, in the order given', () => {
+    // Three callers, each: a parent row, then its child; one plain statement in between.
+    const merged = mergeWrites([rowOf('parents', 1), rowOf('children', 10), plain('select 1'), rowOf('parents', 2), rowOf('children', 20), rowOf('parents', 3)]);
+    expect(merged).toEqual([
+      { sql: 'insert into parents select unnest($1::int[])', params: [[1, 2, 3]] },
+      { sql: 'insert into children select unnest($1::int[])', params: [[10, 20]] },
+      plain('select 1'),
+    ]);
+  });
+
+  it('leaves plain statements alone, in their order', () => {
+    const writes = [plain('a'), plain('b'), plain('c')];
+    expect(mergeWrites(writes)).toEqual(writes);
+    expect(mergeWrites([])).toEqual([]);
+  });
+
+  it('keeps every row of a write that brings several', () => {
+    expect(mergeWrites([{ ...rowOf('t', 1), rows: [1, 2] }, rowOf('t', 3)])).toEqual([insert('t')([1, 2, 3])]);
   });
 });

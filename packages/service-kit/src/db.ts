@@ -1,4 +1,4 @@
-import { fillPlaceholders, getTableColumns, sql, type ExtractTablesWithRelations, type InferSelectModel, type SQL, type Table } from 'drizzle-orm';
+import { getTableColumns, sql, type ExtractTablesWithRelations, type InferSelectModel, type SQL, type Table } from 'drizzle-orm';
 import type { ParameterizedQuery, SqlExecutor } from '@orderflow/messaging';
 import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import { PgDialect, type PgTransaction } from 'drizzle-orm/pg-core';
@@ -217,27 +217,6 @@ export function readUnderOrderLocks<S extends { readonly orderId: string }>(
   { statesOf }: Pick<OrderStatesRead<S>, 'statesOf'>,
 ): Map<string, S> {
   return byOrderId(statesOf(read[1] ?? []));
-}
-
-/**
- * A drizzle statement built once, with `sql.placeholder(key)` for each of `keys`, and rendered per
- * call by filling the values in (drizzle's `fillPlaceholders`, which still applies each column's
- * encoding: JSON, timestamps). drizzle's insert builder walks every column of the table on each
- * `toSQL()`; on the hot paths (POST /orders, the write-only consumers) that was a tenth of the
- * order service's CPU under load. `build(db, values)` is the statement's one definition: called
- * with real values it is the ordinary (awaitable) drizzle builder.
- */
-export function statementTemplate<TDb, TValues extends Record<string, unknown>>(
-  keys: readonly (keyof TValues & string)[],
-  build: (db: TDb, values: TValues) => { toSQL(): { sql: string; params: unknown[] } },
-): (db: TDb, values: TValues) => { toSQL(): { sql: string; params: unknown[] } } {
-  let built: { sql: string; params: unknown[] } | undefined;
-  return (db, values) => {
-    // The text depends only on the dialect, never on which db (pool or transaction) built it.
-    built ??= build(db, Object.fromEntries(keys.map((k) => [k, sql.placeholder(k)])) as unknown as TValues).toSQL();
-    const { sql: text, params } = built;
-    return { toSQL: () => ({ sql: text, params: fillPlaceholders(params, values) }) };
-  };
 }
 
 /**

@@ -1,6 +1,6 @@
 export { parseEnv, EnvError, baseEnvSchema, portSchema, logLevelSchema, postgresUrlSchema } from './env.js';
 export { createLogger } from './logger.js';
-export { createDb, ensureDatabase, databaseUrlFor, isPgError, lockOrder, lockOrders, lockOrdersStatement, lockAndReadOrders, lockAndReadOrdersReads, readUnderOrderLocks, arrayParam, renderSql, rowsOf, statementTemplate } from './db.js';
+export { createDb, ensureDatabase, databaseUrlFor, isPgError, lockOrder, lockOrders, lockOrdersStatement, lockAndReadOrders, lockAndReadOrdersReads, readUnderOrderLocks, arrayParam, renderSql, rowsOf } from './db.js';
 export { runMigrations } from './migrate.js';
 export {
   ValidationError,
@@ -32,5 +32,5 @@ export type { ValidationIssue, KitErrorOptions, ValidationErrorOptions } from '.
 export type { ErrorBody, HttpErrorResponse } from './error-mapping.js';
 export type { HttpServer, HttpServerOptions } from './http.js';
 export type { ReadinessCheck, CheckStatus, ReadinessReport, FlushableConnection, CheckFailure } from './health.js';
-export type { ServiceDeps, ConsumerSpec, ServiceDefinition, StartOptions, RunningService } from './service.js';
+export type { ServiceDeps, ConsumerSpec, ServiceDefinition, StartOptions, RunningService, WriteSpec } from './service.js';
 export type { ShutdownStep, ShutdownOptions, TriggerShutdown } from './shutdown.js';

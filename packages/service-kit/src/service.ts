@@ -20,7 +20,9 @@ import {
   type EventHandler,
   type OutboxRelay,
   type OutboxRecord,
+  type MergeableWrite,
   type ParameterizedQuery,
+  type Write,
 } from '@orderflow/messaging';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
@@ -52,9 +54,11 @@ export interface ServiceDeps<TSchema extends Record<string, unknown>> {
    * as `transaction`'s are. Callers that arrive while others' commits are in flight are committed
    * together, one transaction for all (messaging's `createGroupCommit`); one caller's failing
    * statement fails only that caller. `statements` are drizzle query builders (`db.insert(…).values(…)`),
-   * rendered with `toSQL()` and their values inlined. Build the records with `toOutboxRecords`.
+   * rendered with `toSQL()` and their values inlined, or rows to merge with the other callers' of
+   * the same key into one statement (messaging's `MergeableWrite`). Build the records with
+   * `toOutboxRecords`.
    */
-  commitAtOnce(statements: readonly { toSQL(): ParameterizedQuery }[], records: readonly OutboxRecord[]): Promise<void>;
+  commitAtOnce(statements: readonly WriteSpec[], records: readonly OutboxRecord[]): Promise<void>;
   readonly pool: pg.Pool;
   readonly nc: NatsConnection;
   readonly metrics: Registry;
@@ -100,9 +104,10 @@ export interface ConsumerSpec<TSchema extends Record<string, unknown>> {
   /**
    * The runner's write-only fast path (messaging `ConsumerRunnerOptions.writeOnly`): for an event
    * whose whole effect is a few idempotent writes, those writes as drizzle query builders (not
-   * run); `undefined` otherwise. `handler` must make the same writes.
+   * run) or rows to merge with the batch's other events' (messaging's `MergeableWrite`);
+   * `undefined` otherwise. `handler` must make the same writes.
    */
-  readonly writeOnly?: (event: DomainEvent, now: Date) => readonly { toSQL(): ParameterizedQuery }[] | undefined;
+  readonly writeOnly?: (event: DomainEvent, now: Date) => readonly WriteSpec[] | undefined;
 }
 
 /** What makes a service: its schema and migrations, its consumers, its HTTP app. */
@@ -208,7 +213,7 @@ export async function startService<TSchema extends Record<string, unknown>>(
       return result;
     },
     async commitAtOnce(statements, records) {
-      await groupCommit(statements.map((s) => s.toSQL()), records);
+      await groupCommit(statements.map(writeOf), records);
     },
     pool,
     nc,
@@ -275,9 +280,16 @@ export async function startService<TSchema extends Record<string, unknown>>(
   return { url: `http://127.0.0.1:${port}`, port, deps, app, stop };
 }
 
-/** A spec's `writeOnly` (drizzle query builders) as the runner takes it (rendered SQL and values). */
+/** A drizzle query builder (rendered with `toSQL()`), or rows to merge (messaging's `MergeableWrite`). */
+export type WriteSpec = { toSQL(): ParameterizedQuery } | MergeableWrite<unknown>;
+
+function writeOf(spec: WriteSpec): Write {
+  return 'toSQL' in spec ? spec.toSQL() : spec;
+}
+
+/** A spec's `writeOnly` as the runner takes it (drizzle builders rendered to SQL and values). */
 function writeOnlyQueries(
   writeOnly: ConsumerSpec<Record<string, unknown>>['writeOnly'],
-): ((event: DomainEvent, now: Date) => ParameterizedQuery[] | undefined) | undefined {
-  return writeOnly && ((event, now) => writeOnly(event, now)?.map((q) => q.toSQL()));
+): ((event: DomainEvent, now: Date) => Write[] | undefined) | undefined {
+  return writeOnly && ((event, now) => writeOnly(event, now)?.map(writeOf));
 }

@@ -21,33 +21,33 @@ export const orderService: ServiceDefinition<OrderSchema> = {
   // compensations) take the runner's write-only path: a batch of them is one round trip. Any
   // other batch is decided at once (applyEventsOf): two round trips per batch, the orders locked
   // and read with its begin, the timeline and the new states written with its commit.
-  consumers: ({ db }) => [
+  consumers: () => [
     {
       name: 'order-inventory-events',
       from: 'inventory',
       handler: handleInventoryEvent,
       ...applyEventsOf(INVENTORY_EVENTS),
-      writeOnly: timelineOnlyWrites(db, INVENTORY_EVENTS),
+      writeOnly: timelineOnlyWrites(INVENTORY_EVENTS),
     },
     {
       name: 'order-payment-events',
       from: 'payment',
       handler: handlePaymentEvent,
       ...applyEventsOf(PAYMENT_EVENTS),
-      writeOnly: timelineOnlyWrites(db, PAYMENT_EVENTS),
+      writeOnly: timelineOnlyWrites(PAYMENT_EVENTS),
     },
     {
       name: 'order-shipping-events',
       from: 'shipping',
       handler: handleShippingEvent,
       ...applyEventsOf(SHIPPING_EVENTS),
-      writeOnly: timelineOnlyWrites(db, SHIPPING_EVENTS),
+      writeOnly: timelineOnlyWrites(SHIPPING_EVENTS),
     },
     {
       name: 'order-notification-events',
       from: 'notification',
       handler: handleNotificationEvent,
-      writeOnly: timelineOnlyWrites(db, NOTIFICATION_EVENTS),
+      writeOnly: timelineOnlyWrites(NOTIFICATION_EVENTS),
     },
   ],
   buildApp,

@@ -183,6 +183,31 @@ describe('POST /orders', () => {
     expect(await eventsFor('order.placed', orderId!)).toHaveLength(1);
   });
 
+  it('stores concurrent orders exactly as sent, awkward text included, each with its placed timeline entry', async () => {
+    // Concurrent requests share a group commit, whose orders and timeline entries go in one
+    // set-based statement each (values inlined as array literals): nothing may be lost in quoting.
+    const awkward = `O'Brien "the \\ one" {a,b} NULL ✓`;
+    const bodies = Array.from({ length: 20 }, (_, k) =>
+      orderRequest({
+        customerEmail: `o'brien+${k}@example.com`,
+        shippingAddress: { name: `${awkward} ${k}`, line1: 'a\\b "c"', city: "L'Aquila", postalCode: '{}', country: 'IT' },
+      }),
+    );
+    const responses = await Promise.all(bodies.map((b, k) => post(b, k % 2 === 0 ? { 'idempotency-key': `key-${randomUUID()}` } : {})));
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(202));
+    const ids = await Promise.all(responses.map(async (r) => ((await r.json()) as { orderId: string }).orderId));
+    const { rows } = await svc.deps.pool.query<{ id: string; customer_email: string; items: unknown; shipping_address: unknown; keyed: boolean }>(
+      'select id, customer_email, items, shipping_address, idempotency_key is not null as keyed from orders where id = any($1::uuid[])',
+      [ids],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    ids.forEach((id, k) => {
+      const body = bodies[k]!;
+      expect(byId.get(id)).toEqual({ id, customer_email: body.customerEmail, items: body.items, shipping_address: body.shippingAddress, keyed: k % 2 === 0 });
+    });
+    for (const id of ids) expect((await getOrder(id)).timeline.map((t) => t.type)).toContain('order.placed');
+  });
+
   it('answers 400 naming the field for invalid bodies', async () => {
     const { items: _items, ...noItems } = orderRequest();
     const cases: [unknown, string][] = [

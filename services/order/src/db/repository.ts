@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm';
-import { arrayParam, rowsOf, statementTemplate } from '@orderflow/service-kit';
+import type { MergeableWrite } from '@orderflow/messaging';
+import { arrayParam, renderSql, rowsOf } from '@orderflow/service-kit';
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import type { CancellationReason } from '@orderflow/contracts';
@@ -23,13 +24,24 @@ export type NewOrderRow = Pick<
   'id' | 'status' | 'customerId' | 'customerEmail' | 'items' | 'shippingAddress' | 'correlationId' | 'idempotencyKey' | 'requestHash' | 'createdAt' | 'updatedAt'
 >;
 
-const insertOrderStatement = (db: OrderTx, row: NewOrderRow) => db.insert(orders).values(row);
+/**
+ * The insert of a new order, not yet run (for `deps.commitAtOnce`), as rows to merge: the orders
+ * of a group commit's callers go in one set-based statement.
+ */
+export function newOrderWrite(row: NewOrderRow): MergeableWrite<NewOrderRow> {
+  return { key: 'orders', rows: [row], build: (rows) => renderSql(insertOrdersStatement(rows)) };
+}
 
-/** The insert of a new order, not yet run (for `deps.commitAtOnce`); built once (`statementTemplate`). */
-export const insertOrderQuery = statementTemplate<OrderTx, NewOrderRow>(
-  ['id', 'status', 'customerId', 'customerEmail', 'items', 'shippingAddress', 'correlationId', 'idempotencyKey', 'requestHash', 'createdAt', 'updatedAt'],
-  insertOrderStatement,
-);
+/** New orders, all in one statement. */
+export function insertOrdersStatement(rows: readonly NewOrderRow[]): SQL {
+  const text = (pick: (r: NewOrderRow) => string | null | undefined) => arrayParam(rows, (r) => pick(r) ?? null);
+  return sql`
+    insert into ${orders} (id, status, customer_id, customer_email, items, shipping_address, correlation_id, idempotency_key, request_hash, created_at, updated_at)
+    select * from unnest(${text((r) => r.id)}::uuid[], ${text((r) => r.status)}::text[], ${text((r) => r.customerId)}::text[], ${text((r) => r.customerEmail)}::text[],
+                         ${text((r) => JSON.stringify(r.items))}::jsonb[], ${text((r) => JSON.stringify(r.shippingAddress))}::jsonb[], ${text((r) => r.correlationId)}::text[],
+                         ${text((r) => r.idempotencyKey)}::text[], ${text((r) => r.requestHash)}::text[],
+                         ${text((r) => r.createdAt.toISOString())}::timestamptz[], ${text((r) => r.updatedAt.toISOString())}::timestamptz[])`;
+}
 
 export async function findOrder(tx: OrderTx, id: string): Promise<Order | undefined> {
   return (await tx.select().from(orders).where(eq(orders.id, id)))[0];
@@ -94,7 +106,7 @@ export async function markCancelled(tx: OrderTx, id: string, reason: Cancellatio
 
 /** Records one fact of the order's timeline; a second record of the same fact is a no-op. */
 export async function recordTimeline(tx: OrderTx, entry: TimelineRow): Promise<void> {
-  await recordTimelineStatement(tx, entry);
+  await tx.insert(orderTimeline).values(entry).onConflictDoNothing();
 }
 
 /** Timeline entries, all in one statement, recorded in the order given; facts already there are no-ops. */
@@ -112,10 +124,13 @@ export function recordTimelineRowsStatement(rows: readonly TimelineRow[]): SQL {
     on conflict do nothing`;
 }
 
-const recordTimelineStatement = (db: OrderTx, entry: TimelineRow) => db.insert(orderTimeline).values(entry).onConflictDoNothing();
-
-/** The timeline insert of `recordTimeline`, not yet run (for `deps.commitAtOnce` and the write-only path); built once. */
-export const recordTimelineQuery = statementTemplate<OrderTx, TimelineRow>(['orderId', 'fact', 'type', 'eventId', 'occurredAt'], recordTimelineStatement);
+/**
+ * A timeline entry, not yet recorded (for `deps.commitAtOnce` and the write-only path), as rows
+ * to merge: the entries of a group commit or of a write-only batch go in one statement.
+ */
+export function timelineWrite(row: TimelineRow): MergeableWrite<TimelineRow> {
+  return { key: 'order_timeline', rows: [row], build: (rows) => renderSql(recordTimelineRowsStatement(rows)) };
+}
 
 /** The order's timeline, oldest first (ties in the order they were recorded). */
 export async function listTimeline(tx: OrderTx, orderId: string): Promise<TimelineEntry[]> {

@@ -6,7 +6,7 @@ import {
   lockOrders,
   lockOrdersStatement,
   recordTimeline,
-  recordTimelineQuery,
+  timelineWrite,
   recordTimelineRows,
   recordTimelineRowsStatement,
   writeOrderStates,
@@ -188,9 +188,9 @@ function emitted(order: Order, decision: OrderDecision): AnyEventDraft | undefin
  * insert fails (an unknown order's foreign key), the runner falls back to `applyEvent`, which
  * dead-letters the event.
  */
-export function timelineOnlyWrites(db: OrderTx, types: readonly DomainEvent['type'][]) {
+export function timelineOnlyWrites(types: readonly DomainEvent['type'][]) {
   const handled = new Set(types);
-  return (event: DomainEvent) => (handled.has(event.type) && orderInputOf(event) === null ? [recordTimelineQuery(db, timelineEntry(event))] : undefined);
+  return (event: DomainEvent) => (handled.has(event.type) && orderInputOf(event) === null ? [timelineWrite(timelineEntry(event))] : undefined);
 }
 
 function timelineEntry(event: DomainEvent): TimelineRow {

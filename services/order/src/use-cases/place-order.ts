@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventData } from '@orderflow/contracts';
 import { toOutboxRecords } from '@orderflow/messaging';
 import { ConflictError, type ServiceDeps } from '@orderflow/service-kit';
-import { findOrderByIdempotencyKey, insertOrderQuery, recordTimelineQuery, type Order } from '../db/repository.js';
+import { findOrderByIdempotencyKey, newOrderWrite, timelineWrite, type Order } from '../db/repository.js';
 import type { OrderSchema } from '../db/schema.js';
 import { decideIdempotentRequest, requestHash } from '../domain/idempotency.js';
 import { timelineFact } from '../domain/order.js';
@@ -54,10 +54,11 @@ export async function placeOrder(
   if (!placed) throw new Error('toOutboxRecords returned no event');
   try {
     // Nothing here needs an answer before the commit: the order, its first timeline entry and
-    // order.placed go in one transaction sent as one round trip.
+    // order.placed go in one transaction sent as one round trip, and under load the orders and
+    // timeline entries of all the requests committed together in one statement each.
     await deps.commitAtOnce(
       [
-        insertOrderQuery(deps.db, {
+        newOrderWrite({
           id: orderId,
           status: 'PENDING',
           customerId: input.customerId,
@@ -70,7 +71,7 @@ export async function placeOrder(
           createdAt: now,
           updatedAt: now,
         }),
-        recordTimelineQuery(deps.db, {
+        timelineWrite({
           orderId,
           fact: timelineFact(placed),
           type: placed.type,
