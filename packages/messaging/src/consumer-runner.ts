@@ -319,6 +319,8 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
   } = options;
   const js = jetstream(nc);
   const queue: JsMsg[] = [];
+  /** When each queued message reached this process (for `metrics.taken`'s split of the lag). */
+  const receivedAt = new WeakMap<JsMsg, number>();
   let started = false;
   let pump: Promise<void> | undefined;
   let workers: Promise<void> | undefined;
@@ -536,7 +538,8 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     const takenAt = Date.now();
     const items: Item[] = [];
     for (const msg of msgs) {
-      metrics.taken(name, Math.max(0, takenAt - msg.info.timestampNanos / 1e6) / 1000);
+      const lag = Math.max(0, takenAt - msg.info.timestampNanos / 1e6);
+      metrics.taken(name, lag / 1000, Math.min(lag, Math.max(0, takenAt - (receivedAt.get(msg) ?? takenAt))) / 1000);
       if (accepted && !accepted.has(typeOfSubject(msg.subject, namespace))) {
         msg.ack();
         metrics.consumed(name, 'ignored', 0);
@@ -657,6 +660,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
           try {
             const batch: ConsumerMessages = await consumer.fetch({ max_messages: highWater, expires: fetchExpiresMs });
             for await (const m of batch) {
+              receivedAt.set(m, Date.now());
               queue.push(m);
               signal();
               if (queue.length >= highWater && !stopping) {

@@ -19,9 +19,11 @@ export interface MessagingMetrics {
    * The runner took a message up for handling, `lagSeconds` after JetStream stored it: delivery,
    * the wait in the runner's queue behind the transactions before it, and any redelivery delays.
    * A hop that stalls shows here before anywhere else. (The stored time is the NATS server's
-   * clock; across hosts, their skew is in the figure.)
+   * clock; across hosts, their skew is in the figure.) `queuedSeconds` is the part of it spent in
+   * the runner's own queue, from the pull request's delivery to this process until taken up; the
+   * rest is the server's: storing to delivery, which waits for a pull request to serve it.
    */
-  taken(consumer: string, lagSeconds: number): void;
+  taken(consumer: string, lagSeconds: number, queuedSeconds: number): void;
 }
 
 export type ConsumeOutcome = 'processed' | 'duplicate' | 'ignored' | 'retried' | 'dead_lettered';

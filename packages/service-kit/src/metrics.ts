@@ -44,6 +44,8 @@ export function httpDurationHistogram(registry: Registry): Histogram<'method' | 
  * - `messaging_message_duration_seconds{consumer,outcome}` (histogram)
  * - `messaging_message_lag_seconds{consumer}` (histogram: stored in JetStream → taken up by the
  *   runner; a consumer falling behind, or one stalled behind a slow transaction, shows here)
+ * - `messaging_message_queued_seconds{consumer}` (histogram: the part of that lag spent in the
+ *   runner's queue, after the server delivered the message; the rest is the server's)
  *
  * Call once per registry: prom-client refuses to register a metric name twice.
  */
@@ -83,6 +85,13 @@ export function createMessagingMetrics(registry: Registry): MessagingMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  const queued = new Histogram({
+    name: 'messaging_message_queued_seconds',
+    help: "Time from a message reaching the service (a pull request's delivery) to the consumer runner taking it up, by consumer: the runner's part of messaging_message_lag_seconds.",
+    labelNames: ['consumer'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
   return {
     // The hooks must never throw; prom-client throws when a counter is decreased.
     relayPublished: (count: number) => {
@@ -96,6 +105,9 @@ export function createMessagingMetrics(registry: Registry): MessagingMetrics {
       consumed.inc({ consumer, outcome });
       duration.observe({ consumer, outcome }, seconds);
     },
-    taken: (consumer: string, lagSeconds: number) => lag.observe({ consumer }, lagSeconds),
+    taken: (consumer: string, lagSeconds: number, queuedSeconds: number) => {
+      lag.observe({ consumer }, lagSeconds);
+      queued.observe({ consumer }, queuedSeconds);
+    },
   };
 }

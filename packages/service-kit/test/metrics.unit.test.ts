@@ -19,7 +19,7 @@ describe('metrics', () => {
     metrics.outboxBacklog(7);
     metrics.consumed('order-saga', 'processed', 0.02);
     metrics.consumed('order-saga', 'dead_lettered', 0.5);
-    metrics.taken('order-saga', 0.3);
+    metrics.taken('order-saga', 0.3, 0.02);
     const text = await registry.metrics();
     expect(text).toContain('messaging_outbox_published_total{service="order"} 3');
     expect(text).toContain('messaging_outbox_publish_failures_total{service="order"} 2');
@@ -29,5 +29,7 @@ describe('metrics', () => {
     expect(text).toMatch(/messaging_message_duration_seconds_count\{(?=[^}]*consumer="order-saga")(?=[^}]*outcome="dead_lettered")[^}]*\} 1\n/);
     expect(text).toMatch(/messaging_message_lag_seconds_bucket\{(?=[^}]*le="0.25")(?=[^}]*consumer="order-saga")[^}]*\} 0\n/);
     expect(text).toMatch(/messaging_message_lag_seconds_bucket\{(?=[^}]*le="0.5")(?=[^}]*consumer="order-saga")[^}]*\} 1\n/);
+    expect(text).toMatch(/messaging_message_queued_seconds_bucket\{(?=[^}]*le="0.01")(?=[^}]*consumer="order-saga")[^}]*\} 0\n/);
+    expect(text).toMatch(/messaging_message_queued_seconds_bucket\{(?=[^}]*le="0.025")(?=[^}]*consumer="order-saga")[^}]*\} 1\n/);
   });
 });

@@ -199,13 +199,16 @@ async function main(env: SystemBenchEnv): Promise<number> {
     const services: ServiceUsage[] = await sampler.stop();
     // Messages per consumer and outcome (processed, duplicate, retried, dead_lettered), from /metrics.
     const consumed: Record<string, Record<string, number>> = {};
-    // Messages per consumer that waited over a second to reach the handler (lag), or in it (took):
-    // which of the two a stalled hop was (the whole run, warm-up included).
-    const overASecond: Record<string, { lag: number; took: number }> = {};
+    // Messages per consumer that waited over a second to reach the handler (lag), of which in the
+    // runner's own queue (queued; the rest waited on the server to deliver them), or in the handler
+    // (took): where a stalled hop waited (the whole run, warm-up included).
+    const overASecond: Record<string, { lag: number; queued: number; took: number }> = {};
+    const slow = (consumer: string) => (overASecond[consumer] ??= { lag: 0, queued: 0, took: 0 });
     for (const s of SERVICES) {
       const text = await fetch(`${stack.urls[s]}/metrics`).then((r) => r.text()).catch(() => '');
-      for (const [consumer, n] of Object.entries(slowObservations(text, 'messaging_message_lag_seconds', '1'))) (overASecond[consumer] ??= { lag: 0, took: 0 }).lag = n;
-      for (const [consumer, n] of Object.entries(slowObservations(text, 'messaging_message_duration_seconds', '1'))) (overASecond[consumer] ??= { lag: 0, took: 0 }).took = n;
+      for (const [consumer, n] of Object.entries(slowObservations(text, 'messaging_message_lag_seconds', '1'))) slow(consumer).lag = n;
+      for (const [consumer, n] of Object.entries(slowObservations(text, 'messaging_message_queued_seconds', '1'))) slow(consumer).queued = n;
+      for (const [consumer, n] of Object.entries(slowObservations(text, 'messaging_message_duration_seconds', '1'))) slow(consumer).took = n;
       for (const m of text.matchAll(/^messaging_messages_consumed_total\{([^}]*)\}\s+([0-9.e+]+)/gm)) {
         const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
         const consumer = labels['consumer'] ?? '?';
@@ -285,13 +288,16 @@ async function main(env: SystemBenchEnv): Promise<number> {
     }
     out.push('', 'service        peak RSS MB   CPU s');
     for (const s of services) out.push(`${s.name.padEnd(14)} ${String(s.peakRssMb).padStart(11)}   ${s.cpuSeconds ?? '-'}`);
-    out.push('', 'consumer                         ' + ['processed', 'duplicate', 'retried', 'dead_lettered', 'behind at end', 'lag > 1 s', 'took > 1 s'].map((o) => o.padStart(14)).join(''));
+    out.push('', 'consumer                         ' + ['processed', 'duplicate', 'retried', 'dead_lettered', 'behind at end', 'lag > 1 s', 'queued > 1 s', 'took > 1 s'].map((o) => o.padStart(14)).join(''));
     for (const [consumer, outcomes] of Object.entries(consumed).sort()) {
       const counts = ['processed', 'duplicate', 'retried', 'dead_lettered'].map((o) => String(outcomes[o] ?? 0).padStart(14));
-      const slow = [overASecond[consumer]?.lag, overASecond[consumer]?.took].map((n) => String(n ?? '-').padStart(14)).join('');
-      out.push(`${consumer.padEnd(32)} ${counts.join('')}${String(backlog[consumer] ?? '-').padStart(14)}${slow}`);
+      const over = overASecond[consumer];
+      const slowCounts = [over?.lag, over?.queued, over?.took].map((n) => String(n ?? '-').padStart(14)).join('');
+      out.push(`${consumer.padEnd(32)} ${counts.join('')}${String(backlog[consumer] ?? '-').padStart(14)}${slowCounts}`);
     }
-    out.push('(lag: from JetStream storing a message to the runner taking it up; took: from then to its ack; whole run)');
+    out.push(
+      "(lag: from JetStream storing a message to the runner taking it up; queued: the part of it after the server's delivery, in the runner's queue; took: from then to its ack; whole run)",
+    );
     out.push('');
     for (const c of checks) out.push(`${c.pass ? 'PASS' : 'MISS'}  ${c.check}: ${c.value}`);
     for (const p of [max, half]) {
