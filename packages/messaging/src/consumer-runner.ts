@@ -19,7 +19,8 @@ import { isInfrastructureError } from './infra-errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
 import { toOutboxRecords, withSeqs, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
-import { inlineQuery, mergeWrites, outboxInsertText, queryInOneRoundTrip, type ParameterizedQuery, type Write } from './one-round-trip.js';
+import { mergeWrites, outboxInsertQuery, queryInOneRoundTrip, type ParameterizedQuery, type Write } from './one-round-trip.js';
+import { prepareStatements, statementText } from './statement-cache.js';
 import { ensureConsumer } from './provision.js';
 import { withTransactionClient } from './transaction-client.js';
 import { childTraceparent } from './trace.js';
@@ -237,13 +238,15 @@ const PULL_LOOPS = 4;
  * Every round trip is a socket write and a wake-up of two processes, so the runner sends
  * `begin` with the inbox insert, and the outbox insert with
  * `commit`, each pair as one multi-statement query. Multi-statement queries take no parameters:
- * every value is inlined through escapeLiteral. This is the multi-row inbox insert of one
- * transaction's events, returning the ids not seen before.
+ * every statement runs as `execute` of a statement prepared on the connection, or inlined until it
+ * is (`statementText`). This is the inbox insert of one transaction's events, returning the ids
+ * not seen before.
  */
-function inboxInsertText(client: pg.PoolClient, consumer: string, ids: readonly string[]): string {
-  const c = client.escapeLiteral(consumer);
-  const values = ids.map((id) => `(${c}, ${client.escapeLiteral(id)}::uuid)`).join(',');
-  return `insert into messaging_inbox (consumer, event_id) values ${values} on conflict do nothing returning event_id`;
+function inboxInsertQuery(consumer: string, ids: readonly string[]): ParameterizedQuery {
+  return {
+    sql: 'insert into messaging_inbox (consumer, event_id) select $1::text, unnest($2::uuid[]) on conflict do nothing returning event_id',
+    params: [consumer, ids],
+  };
 }
 
 /** `begin`, the inbox insert and the consumer's `reads`, as one multi-statement query. */
@@ -253,7 +256,8 @@ async function beginWithInbox(
   ids: readonly string[],
   reads: readonly ParameterizedQuery[] = [],
 ): Promise<{ fresh: { event_id: string }[]; read: Record<string, unknown>[][] }> {
-  const text = ['begin', inboxInsertText(client, consumer, ids), ...reads.map((q) => inlineQuery(client, q))].join(';\n');
+  await prepareStatements(client);
+  const text = ['begin', ...[inboxInsertQuery(consumer, ids), ...reads].map((q) => statementText(client, q))].join(';\n');
   const results = (await client.query(text)) as unknown as pg.QueryResult[];
   return { fresh: results[1]!.rows as { event_id: string }[], read: results.slice(2).map((r) => r.rows as Record<string, unknown>[]) };
 }
@@ -269,12 +273,12 @@ async function commitWithOutbox(
   forget?: { readonly consumer: string; readonly ids: readonly string[] },
   writes: readonly ParameterizedQuery[] = [],
 ): Promise<{ seq: string; id: string }[]> {
-  const statements: string[] = writes.map((q) => inlineQuery(client, q));
+  const statements: string[] = writes.map((q) => statementText(client, q));
   if (forget && forget.ids.length > 0) {
     const ids = forget.ids.map((id) => `${client.escapeLiteral(id)}::uuid`).join(',');
     statements.push(`delete from messaging_inbox where consumer = ${client.escapeLiteral(forget.consumer)} and event_id in (${ids})`);
   }
-  if (records.length > 0) statements.push(outboxInsertText(client, records));
+  if (records.length > 0) statements.push(statementText(client, outboxInsertQuery(records)));
   if (statements.length === 0) {
     await client.query('commit');
     return [];
@@ -474,7 +478,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     }
     const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
     const statements = mergeWrites(writes);
-    const results = await queryInOneRoundTrip(pool, (client) => [inboxInsertText(client, name, ids), ...statements.map((w) => inlineQuery(client, w))]);
+    const results = await queryInOneRoundTrip(pool, (client) => [inboxInsertQuery(name, ids), ...statements].map((q) => statementText(client, q)));
     const fresh = new Set((results[1]!.rows as { event_id: string }[]).map((r) => r.event_id));
     for (const item of items) item.outcome = fresh.delete(item.event.id.toLowerCase()) ? 'processed' : 'duplicate';
     return true;

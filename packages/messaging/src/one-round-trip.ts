@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { withSeqs, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
+import { INSERT_OUTBOX_TEXT, insertOutboxValues, withSeqs, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
+import { prepareStatements, statementText } from './statement-cache.js';
 import { withTransactionClient } from './transaction-client.js';
 
 /** A statement with `$n` placeholders and their values: what drizzle's `.toSQL()` returns. */
@@ -102,11 +103,9 @@ export function inlineQuery(client: Pick<pg.ClientBase, 'escapeLiteral'>, query:
   });
 }
 
-/** The multi-row outbox insert, values inlined, returning each row's `seq` and `id`. */
-export function outboxInsertText(client: Pick<pg.ClientBase, 'escapeLiteral'>, records: readonly OutboxRecord[]): string {
-  const lit = (v: string) => client.escapeLiteral(v);
-  const values = records.map((r) => `(${lit(r.id)}::uuid, ${lit(r.subject)}, ${lit(r.payload)}, ${lit(JSON.stringify(r.headers))}::jsonb)`).join(',');
-  return `insert into messaging_outbox (id, subject, payload, headers) values ${values} returning seq, id`;
+/** The outbox insert of `records`, returning each row's `seq` and `id` (arrays as parameters: one text for every batch size). */
+export function outboxInsertQuery(records: readonly OutboxRecord[]): ParameterizedQuery {
+  return { sql: INSERT_OUTBOX_TEXT, params: insertOutboxValues(records) };
 }
 
 /**
@@ -117,15 +116,16 @@ export function outboxInsertText(client: Pick<pg.ClientBase, 'escapeLiteral'>, r
  * is thrown.
  */
 export async function queryInOneRoundTrip(pool: pg.Pool, build: (client: pg.PoolClient) => readonly string[]): Promise<pg.QueryResult[]> {
-  return withTransactionClient(
-    pool,
-    async (client) => (await client.query(['begin', ...build(client), 'commit'].join(';\n'))) as unknown as pg.QueryResult[],
-  );
+  return withTransactionClient(pool, async (client) => {
+    await prepareStatements(client);
+    return (await client.query(['begin', ...build(client), 'commit'].join(';\n'))) as unknown as pg.QueryResult[];
+  });
 }
 
 /**
  * One transaction in one round trip (`queryInOneRoundTrip`): the writes (mergeable ones merged,
- * `mergeWrites`), then the outbox rows of `records`, values inlined. For writes that need no
+ * `mergeWrites`), then the outbox rows of `records`, each run as a statement prepared on the
+ * connection or with its values inlined (`statementText`). For writes that need no
  * answer from the database before the commit, such as inserting a new aggregate and its events.
  * Returns the committed outbox rows, for `relay.publishCommitted`.
  */
@@ -135,10 +135,9 @@ export async function commitInOneRoundTrip(
   records: readonly OutboxRecord[],
 ): Promise<CommittedOutboxRow[]> {
   const statements = mergeWrites(writes);
-  const results = await queryInOneRoundTrip(pool, (client) => [
-    ...statements.map((s) => inlineQuery(client, s)),
-    ...(records.length > 0 ? [outboxInsertText(client, records)] : []),
-  ]);
+  const results = await queryInOneRoundTrip(pool, (client) =>
+    [...statements, ...(records.length > 0 ? [outboxInsertQuery(records)] : [])].map((q) => statementText(client, q)),
+  );
   if (records.length === 0) return [];
   return withSeqs(records, results[statements.length + 1]!.rows as { seq: string; id: string }[]);
 }
