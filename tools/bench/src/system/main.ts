@@ -204,8 +204,14 @@ async function main(env: SystemBenchEnv): Promise<number> {
     // (took): where a stalled hop waited (the whole run, warm-up included).
     const overASecond: Record<string, { lag: number; queued: number; took: number }> = {};
     const slow = (consumer: string) => (overASecond[consumer] ??= { lag: 0, queued: 0, took: 0 });
+    // Each service's longest event-loop delay since it started (prom-client's monitorEventLoopDelay,
+    // reset at each scrape, and the bench scrapes only now): a process that stopped reading its
+    // sockets for a while shows here.
+    const loopDelayMaxMs: Record<string, number> = {};
     for (const s of SERVICES) {
       const text = await fetch(`${stack.urls[s]}/metrics`).then((r) => r.text()).catch(() => '');
+      const delay = /^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})?\s+([0-9.e+-]+)/m.exec(text);
+      if (delay) loopDelayMaxMs[s] = Math.round(Number(delay[1]) * 1000);
       for (const [consumer, n] of Object.entries(slowObservations(text, 'messaging_message_lag_seconds', '1'))) slow(consumer).lag = n;
       for (const [consumer, n] of Object.entries(slowObservations(text, 'messaging_message_queued_seconds', '1'))) slow(consumer).queued = n;
       for (const [consumer, n] of Object.entries(slowObservations(text, 'messaging_message_duration_seconds', '1'))) slow(consumer).took = n;
@@ -286,8 +292,10 @@ async function main(env: SystemBenchEnv): Promise<number> {
       const w = Object.entries(max.writesPerOrder);
       out.push(`write syscalls per confirmed order, max rate (round trips and NATS flushes): ${w.map(([k, n]) => `${k} ${n}`).join(', ')} = ${Math.round(w.reduce((a, [, n]) => a + n, 0) * 10) / 10}`);
     }
-    out.push('', 'service        peak RSS MB   CPU s');
-    for (const s of services) out.push(`${s.name.padEnd(14)} ${String(s.peakRssMb).padStart(11)}   ${s.cpuSeconds ?? '-'}`);
+    out.push('', 'service        peak RSS MB   CPU s   loop delay max ms');
+    for (const s of services) {
+      out.push(`${s.name.padEnd(14)} ${String(s.peakRssMb).padStart(11)}   ${String(s.cpuSeconds ?? '-').padEnd(5)}   ${loopDelayMaxMs[s.name] ?? '-'}`);
+    }
     out.push('', 'consumer                         ' + ['processed', 'duplicate', 'retried', 'dead_lettered', 'behind at end', 'lag > 1 s', 'queued > 1 s', 'took > 1 s'].map((o) => o.padStart(14)).join(''));
     for (const [consumer, outcomes] of Object.entries(consumed).sort()) {
       const counts = ['processed', 'duplicate', 'retried', 'dead_lettered'].map((o) => String(outcomes[o] ?? 0).padStart(14));
@@ -341,6 +349,7 @@ async function main(env: SystemBenchEnv): Promise<number> {
           phases: [max, half],
           ratio,
           services,
+          loopDelayMaxMs,
           consumed,
           overASecond,
           backlog,
