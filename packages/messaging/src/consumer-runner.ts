@@ -668,9 +668,11 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
               queue.push(m);
               signal();
               if (queue.length >= highWater && !stopping) {
+                const blockedAt = performance.now();
                 await new Promise<void>((resolve) => {
                   spaceWaiters.push(resolve);
                 });
+                metrics.pullBlocked(name, (performance.now() - blockedAt) / 1000);
               }
             }
             failures = 0;

@@ -20,10 +20,16 @@ export interface MessagingMetrics {
    * the wait in the runner's queue behind the transactions before it, and any redelivery delays.
    * A hop that stalls shows here before anywhere else. (The stored time is the NATS server's
    * clock; across hosts, their skew is in the figure.) `queuedSeconds` is the part of it spent in
-   * the runner's own queue, from the pull request's delivery to this process until taken up; the
-   * rest is the server's: storing to delivery, which waits for a pull request to serve it.
+   * the runner's own queue, from its pull loop taking the message from the fetch until taken up;
+   * the rest is delivery (waiting for a pull request to serve it) and, while the pull loops are
+   * blocked (`pullBlocked`), the fetch's buffer.
    */
   taken(consumer: string, lagSeconds: number, queuedSeconds: number): void;
+  /**
+   * The runner's pull loops waited `seconds` for room in its full local queue, leaving delivered
+   * messages in the client's fetch buffer: time that `taken`'s `queuedSeconds` does not see.
+   */
+  pullBlocked(consumer: string, seconds: number): void;
 }
 
 export type ConsumeOutcome = 'processed' | 'duplicate' | 'ignored' | 'retried' | 'dead_lettered';
@@ -35,4 +41,5 @@ export const noopMetrics: MessagingMetrics = {
   outboxBacklog: () => {},
   consumed: () => {},
   taken: () => {},
+  pullBlocked: () => {},
 };

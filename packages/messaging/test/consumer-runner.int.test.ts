@@ -521,12 +521,22 @@ describe('consumer runner', () => {
     const first = sampleOrderPlaced();
     const second = sampleOrderPlaced();
     const lags = new Map<string, number[]>();
+    const queued: number[] = [];
     await startRunner(
       f,
       recordingHandler('test-consumer', async (e) => {
         if (e.id === first.id) await new Promise((r) => setTimeout(r, 400));
       }),
-      { mode: 'single', metrics: { ...noopMetrics, taken: (consumer, seconds) => void lags.set(consumer, [...(lags.get(consumer) ?? []), seconds]) } },
+      {
+        mode: 'single',
+        metrics: {
+          ...noopMetrics,
+          taken: (consumer, seconds, inQueue) => {
+            lags.set(consumer, [...(lags.get(consumer) ?? []), seconds]);
+            queued.push(inQueue);
+          },
+        },
+      },
     );
     await publishRaw(f, subjectFor(first, f.ns), JSON.stringify(first));
     await publishRaw(f, subjectFor(second, f.ns), JSON.stringify(second));
@@ -534,8 +544,26 @@ describe('consumer runner', () => {
     const [lagFirst, lagSecond] = lags.get('test-consumer')!;
     expect(lagFirst).toBeGreaterThanOrEqual(0);
     expect(lagFirst).toBeLessThan(0.3);
-    // Delivered at once, then queued in the runner behind the first message's 400 ms transaction.
+    // Delivered at once, then queued in the runner behind the first message's 400 ms transaction:
+    // that wait is the runner's, and the metrics say so.
     expect(lagSecond).toBeGreaterThanOrEqual(0.3);
+    expect(queued[1]).toBeGreaterThanOrEqual(0.3);
+    expect(queued[1]).toBeLessThanOrEqual(lagSecond!);
+  });
+
+  it('reports the time its pull loops wait for room in a full queue', async () => {
+    const f = await fixture();
+    const events = Array.from({ length: 40 }, () => sampleOrderPlaced());
+    for (const e of events) await publishRaw(f, subjectFor(e, f.ns), JSON.stringify(e));
+    let blocked = 0;
+    // One message per transaction, 20 ms each: the local queue (16) fills at once.
+    await startRunner(
+      f,
+      recordingHandler('test-consumer', () => new Promise<void>((r) => setTimeout(r, 20))),
+      { mode: 'single', metrics: { ...noopMetrics, pullBlocked: (_c, seconds) => void (blocked += seconds) } },
+    );
+    await eventually(async () => (await f.effects()).length === 40, { timeoutMs: 20_000 });
+    expect(blocked).toBeGreaterThan(0.1);
   });
 
   it('keeps its pull requests open across messages when it runs one message per transaction', async () => {

@@ -48,6 +48,7 @@ function countingMetrics(): MessagingMetrics & { published: number } {
     outboxBacklog() {},
     consumed() {},
     taken() {},
+    pullBlocked() {},
   };
   return m;
 }

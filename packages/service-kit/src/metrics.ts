@@ -45,7 +45,9 @@ export function httpDurationHistogram(registry: Registry): Histogram<'method' | 
  * - `messaging_message_lag_seconds{consumer}` (histogram: stored in JetStream → taken up by the
  *   runner; a consumer falling behind, or one stalled behind a slow transaction, shows here)
  * - `messaging_message_queued_seconds{consumer}` (histogram: the part of that lag spent in the
- *   runner's queue, after the server delivered the message; the rest is the server's)
+ *   runner's queue, after its pull loop took the message from the fetch)
+ * - `messaging_pull_blocked_seconds_total{consumer}` (counter: pull loops waiting for room in the
+ *   runner's full queue, messages left in the fetch's buffer meanwhile)
  *
  * Call once per registry: prom-client refuses to register a metric name twice.
  */
@@ -87,9 +89,15 @@ export function createMessagingMetrics(registry: Registry): MessagingMetrics {
   });
   const queued = new Histogram({
     name: 'messaging_message_queued_seconds',
-    help: "Time from a message reaching the service (a pull request's delivery) to the consumer runner taking it up, by consumer: the runner's part of messaging_message_lag_seconds.",
+    help: "Time from the consumer runner's pull loop taking a message from its fetch to the runner taking it up, by consumer: the runner's queue's part of messaging_message_lag_seconds.",
     labelNames: ['consumer'] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const pullBlocked = new Counter({
+    name: 'messaging_pull_blocked_seconds_total',
+    help: "Time the consumer runner's pull loops waited for room in its full local queue, by consumer (delivered messages wait in the fetch meanwhile).",
+    labelNames: ['consumer'] as const,
     registers: [registry],
   });
   return {
@@ -104,6 +112,9 @@ export function createMessagingMetrics(registry: Registry): MessagingMetrics {
     consumed: (consumer: string, outcome: ConsumeOutcome, seconds: number) => {
       consumed.inc({ consumer, outcome });
       duration.observe({ consumer, outcome }, seconds);
+    },
+    pullBlocked: (consumer: string, seconds: number) => {
+      if (seconds > 0) pullBlocked.inc({ consumer }, seconds);
     },
     taken: (consumer: string, lagSeconds: number, queuedSeconds: number) => {
       lag.observe({ consumer }, lagSeconds);

@@ -20,10 +20,13 @@ describe('metrics', () => {
     metrics.consumed('order-saga', 'processed', 0.02);
     metrics.consumed('order-saga', 'dead_lettered', 0.5);
     metrics.taken('order-saga', 0.3, 0.02);
+    metrics.pullBlocked('order-saga', 0.5);
+    metrics.pullBlocked('order-saga', 0);
     const text = await registry.metrics();
     expect(text).toContain('messaging_outbox_published_total{service="order"} 3');
     expect(text).toContain('messaging_outbox_publish_failures_total{service="order"} 2');
     expect(text).toContain('messaging_outbox_backlog{service="order"} 7');
+    expect(text).toContain('messaging_pull_blocked_seconds_total{consumer="order-saga",service="order"} 0.5');
     expect(text).toContain('messaging_messages_consumed_total{consumer="order-saga",outcome="processed",service="order"} 1');
     // prom-client orders labels differently for histograms; match them in any order.
     expect(text).toMatch(/messaging_message_duration_seconds_count\{(?=[^}]*consumer="order-saga")(?=[^}]*outcome="dead_lettered")[^}]*\} 1\n/);

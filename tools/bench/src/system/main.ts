@@ -202,8 +202,8 @@ async function main(env: SystemBenchEnv): Promise<number> {
     // Messages per consumer that waited over a second to reach the handler (lag), of which in the
     // runner's own queue (queued; the rest waited on the server to deliver them), or in the handler
     // (took): where a stalled hop waited (the whole run, warm-up included).
-    const overASecond: Record<string, { lag: number; queued: number; took: number }> = {};
-    const slow = (consumer: string) => (overASecond[consumer] ??= { lag: 0, queued: 0, took: 0 });
+    const overASecond: Record<string, { lag: number; queued: number; took: number; pullBlockedS: number }> = {};
+    const slow = (consumer: string) => (overASecond[consumer] ??= { lag: 0, queued: 0, took: 0, pullBlockedS: 0 });
     // Each service's longest event-loop delay since it started (prom-client's monitorEventLoopDelay,
     // reset at each scrape, and the bench scrapes only now): a process that stopped reading its
     // sockets for a while shows here.
@@ -215,6 +215,11 @@ async function main(env: SystemBenchEnv): Promise<number> {
       for (const [consumer, n] of Object.entries(slowObservations(text, 'messaging_message_lag_seconds', '1'))) slow(consumer).lag = n;
       for (const [consumer, n] of Object.entries(slowObservations(text, 'messaging_message_queued_seconds', '1'))) slow(consumer).queued = n;
       for (const [consumer, n] of Object.entries(slowObservations(text, 'messaging_message_duration_seconds', '1'))) slow(consumer).took = n;
+      // Time its pull loops waited for room in the runner's queue (messages then wait in the fetch, unseen by `queued`).
+      for (const m of text.matchAll(/^messaging_pull_blocked_seconds_total\{([^}]*)\}\s+([0-9.e+-]+)/gm)) {
+        const consumer = /consumer="([^"]*)"/.exec(m[1]!)?.[1];
+        if (consumer !== undefined) slow(consumer).pullBlockedS = Math.round(Number(m[2]) * 10) / 10;
+      }
       for (const m of text.matchAll(/^messaging_messages_consumed_total\{([^}]*)\}\s+([0-9.e+]+)/gm)) {
         const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
         const consumer = labels['consumer'] ?? '?';
@@ -296,15 +301,15 @@ async function main(env: SystemBenchEnv): Promise<number> {
     for (const s of services) {
       out.push(`${s.name.padEnd(14)} ${String(s.peakRssMb).padStart(11)}   ${String(s.cpuSeconds ?? '-').padEnd(5)}   ${loopDelayMaxMs[s.name] ?? '-'}`);
     }
-    out.push('', 'consumer                         ' + ['processed', 'duplicate', 'retried', 'dead_lettered', 'behind at end', 'lag > 1 s', 'queued > 1 s', 'took > 1 s'].map((o) => o.padStart(14)).join(''));
+    out.push('', 'consumer                         ' + ['processed', 'duplicate', 'retried', 'dead_lettered', 'behind at end', 'lag > 1 s', 'queued > 1 s', 'took > 1 s', 'pull blocked s'].map((o) => o.padStart(14)).join(''));
     for (const [consumer, outcomes] of Object.entries(consumed).sort()) {
       const counts = ['processed', 'duplicate', 'retried', 'dead_lettered'].map((o) => String(outcomes[o] ?? 0).padStart(14));
       const over = overASecond[consumer];
-      const slowCounts = [over?.lag, over?.queued, over?.took].map((n) => String(n ?? '-').padStart(14)).join('');
+      const slowCounts = [over?.lag, over?.queued, over?.took, over?.pullBlockedS].map((n) => String(n ?? '-').padStart(14)).join('');
       out.push(`${consumer.padEnd(32)} ${counts.join('')}${String(backlog[consumer] ?? '-').padStart(14)}${slowCounts}`);
     }
     out.push(
-      "(lag: from JetStream storing a message to the runner taking it up; queued: the part of it after the server's delivery, in the runner's queue; took: from then to its ack; whole run)",
+      "(lag: from JetStream storing a message to the runner taking it up; queued: the part of it in the runner's queue; took: from then to its ack; pull blocked: seconds the pull loops waited for room in that queue, delivered messages waiting in the fetch meanwhile; whole run)",
     );
     out.push('');
     for (const c of checks) out.push(`${c.pass ? 'PASS' : 'MISS'}  ${c.check}: ${c.value}`);
