@@ -301,7 +301,7 @@ async function main(env: SystemBenchEnv): Promise<number> {
     for (const s of services) {
       out.push(`${s.name.padEnd(14)} ${String(s.peakRssMb).padStart(11)}   ${String(s.cpuSeconds ?? '-').padEnd(5)}   ${loopDelayMaxMs[s.name] ?? '-'}`);
     }
-    out.push('', 'consumer                         ' + ['processed', 'duplicate', 'retried', 'dead_lettered', 'behind at end', 'lag > 1 s', 'queued > 1 s', 'took > 1 s', 'pull blocked s'].map((o) => o.padStart(14)).join(''));
+    out.push('', 'consumer                         ' + ['processed', 'duplicate', 'retried', 'dead_lettered', 'behind at end', 'lag > 1 s', 'queued > 1 s', 'took > 1 s', 'pull wait s'].map((o) => o.padStart(14)).join(''));
     for (const [consumer, outcomes] of Object.entries(consumed).sort()) {
       const counts = ['processed', 'duplicate', 'retried', 'dead_lettered'].map((o) => String(outcomes[o] ?? 0).padStart(14));
       const over = overASecond[consumer];
@@ -309,7 +309,7 @@ async function main(env: SystemBenchEnv): Promise<number> {
       out.push(`${consumer.padEnd(32)} ${counts.join('')}${String(backlog[consumer] ?? '-').padStart(14)}${slowCounts}`);
     }
     out.push(
-      "(lag: from JetStream storing a message to the runner taking it up; queued: the part of it in the runner's queue; took: from then to its ack; pull blocked: seconds the pull loops waited for room in that queue, delivered messages waiting in the fetch meanwhile; whole run)",
+      "(lag: from JetStream storing a message to the runner taking it up; queued: the part of it in the runner's queue; took: from then to its ack; pull wait: seconds the pull loops waited for room in that queue, delivered messages waiting in the fetch meanwhile; whole run)",
     );
     out.push('');
     for (const c of checks) out.push(`${c.pass ? 'PASS' : 'MISS'}  ${c.check}: ${c.value}`);
