@@ -165,8 +165,9 @@ export interface GroupCommitOptions {
  * arrive while `concurrency` groups are in flight are committed together, as one transaction in
  * one round trip, when one finishes. When nothing is in flight a caller commits at once, alone,
  * so an idle service adds no wait; under load, N callers cost one round trip, one commit and one
- * publish flush instead of N, and their mergeable writes (`MergeableWrite`) one statement per key. If a group fails (one caller's unique violation, say), each of its
- * callers is committed again on its own, so a caller's failure is only ever its own.
+ * publish flush instead of N, and their mergeable writes (`MergeableWrite`) one statement per
+ * key. If a group fails (one caller's unique violation, say), each of its callers is committed
+ * again on its own, so a caller's failure is only ever its own.
  * Resolves each caller with its own committed outbox rows.
  */
 export function createGroupCommit(

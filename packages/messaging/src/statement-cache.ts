@@ -12,7 +12,11 @@ const MAX_STATEMENTS = 500;
  */
 export const REPLAN_EVERY = 200;
 
-/** Statement text → its name, once seen with parameters. `null`: Postgres refused to prepare it. */
+/**
+ * Statement text → its name, once seen with parameters, for the whole process (a service has one
+ * database). `null`: Postgres refused to prepare it once (for a process with several databases:
+ * on one that lacked its table, say), and it is inlined from then on.
+ */
 const names = new Map<string, string | null>();
 /** Per connection: the names prepared there, with the executions left before preparing again. */
 const preparedOn = new WeakMap<pg.ClientBase, Map<string, number>>();
@@ -43,6 +47,9 @@ export function statementText(client: pg.ClientBase, query: ParameterizedQuery):
 }
 
 /**
+ * Hazard: `deallocate all` or `discard all` on a pooled connection would leave `execute`s of
+ * statements that no longer exist; nothing here sends either.
+ *
  * Prepares on `client` every statement `statementText` has seen that it lacks, and prepares
  * again those run `REPLAN_EVERY` times there. Call it outside a transaction, before `begin`:
  * each statement is its own round trip, so a statement Postgres cannot prepare (a parameter
@@ -60,22 +67,27 @@ export async function prepareStatements(client: pg.ClientBase): Promise<void> {
     const left = prepared.get(name);
     if (left !== undefined && left > 0) continue;
     if (left !== undefined) {
-      await client.query(`deallocate ${name}`);
+      await client.query(`deallocate ${name}`).catch((err: unknown) => {
+        if (codeOf(err) !== '26000') throw err; // already gone: nothing to deallocate
+      });
       prepared.delete(name);
     }
     try {
       await client.query(`prepare ${name} as ${text}`);
       prepared.set(name, REPLAN_EVERY);
     } catch (err) {
+      const code = codeOf(err);
+      // Already there (the name is a hash of the text, so it is this statement): use it.
+      if (code === '42P05') prepared.set(name, REPLAN_EVERY);
       // Only a refusal to prepare this statement (class 42: an untyped parameter, say) makes it
       // inline-only; anything else (a lost connection) is the caller's failure like any other.
-      if (!isRefusal(err)) throw err;
-      names.set(text, null);
+      else if (code?.startsWith('42')) names.set(text, null);
+      else throw err;
     }
   }
 }
 
-function isRefusal(err: unknown): boolean {
+function codeOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('42');
+  return typeof code === 'string' ? code : undefined;
 }

@@ -74,4 +74,18 @@ describe('statements prepared for the multi-statement round trips', () => {
     const name = prepares[0]!.split(' ')[1]!;
     expect(sent.filter((q) => q === `deallocate ${name}`)).toHaveLength(1);
   });
+
+  it('uses a statement already prepared on the connection under its name', async () => {
+    const { client: c, sent } = await client();
+    const marker = randomUUID();
+    const query = { sql: `select $1::int + 1 as n /* ${marker} */`, params: [41] };
+    expect(await transaction(c, query)).toEqual([{ n: 42 }]); // seen, inlined
+    // Someone prepared it there first, under the name the cache gives it.
+    const other = await client();
+    expect(await transaction(other.client, query)).toEqual([{ n: 42 }]); // prepared on the other connection
+    const name = other.sent.find((q) => q.startsWith('prepare ') && q.includes(marker))!.split(' ')[1]!;
+    await c.query(`prepare ${name} as ${query.sql}`);
+    for (let i = 0; i < 2; i++) expect(await transaction(c, query)).toEqual([{ n: 42 }]);
+    expect(sent.filter((q) => q.startsWith('begin')).at(-1)).toContain(`execute ${name}(41)`);
+  });
 });
