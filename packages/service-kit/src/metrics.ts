@@ -80,20 +80,14 @@ export function createMessagingMetrics(registry: Registry): MessagingMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const lag = new Histogram({
-    name: 'messaging_message_lag_seconds',
-    help: 'Time from a message being stored in JetStream to the consumer runner taking it up, by consumer.',
-    labelNames: ['consumer'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
-  });
-  const queued = new Histogram({
-    name: 'messaging_message_queued_seconds',
-    help: "Time from the consumer runner's pull loop taking a message from its fetch to the runner taking it up, by consumer: the runner's queue's part of messaging_message_lag_seconds.",
-    labelNames: ['consumer'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
-  });
+  /** A histogram of how long messages waited, by consumer. */
+  const waitHistogram = (name: string, help: string) =>
+    new Histogram({ name, help, labelNames: ['consumer'] as const, buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] });
+  const lag = waitHistogram('messaging_message_lag_seconds', 'Time from a message being stored in JetStream to the consumer runner taking it up, by consumer.');
+  const queued = waitHistogram(
+    'messaging_message_queued_seconds',
+    "Time from the consumer runner's pull loop taking a message from its fetch to the runner taking it up, by consumer: the runner's queue's part of messaging_message_lag_seconds.",
+  );
   const pullBlocked = new Counter({
     name: 'messaging_pull_blocked_seconds_total',
     help: "Time the consumer runner's pull loops waited for room in its full local queue, by consumer (delivered messages wait in the fetch meanwhile).",
