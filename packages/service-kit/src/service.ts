@@ -54,7 +54,8 @@ export interface ServiceDeps<TSchema extends Record<string, unknown>> {
    * as `transaction`'s are. Callers that arrive while others' commits are in flight are committed
    * together, one transaction for all (messaging's `createGroupCommit`); one caller's failing
    * statement fails only that caller. `statements` are drizzle query builders (`db.insert(…).values(…)`),
-   * rendered with `toSQL()` and their values inlined, or rows to merge with the other callers' of
+   * rendered with `toSQL()` (run as statements prepared on the connection, values inlined until
+   * they are: messaging's statement cache), or rows to merge with the other callers' of
    * the same key into one statement (messaging's `MergeableWrite`). Build the records with
    * `toOutboxRecords`.
    */

@@ -33,7 +33,7 @@ export function newOrderWrite(row: NewOrderRow): MergeableWrite<NewOrderRow> {
 }
 
 /** New orders, all in one statement. */
-export function insertOrdersStatement(rows: readonly NewOrderRow[]): SQL {
+function insertOrdersStatement(rows: readonly NewOrderRow[]): SQL {
   const text = (pick: (r: NewOrderRow) => string | null | undefined) => arrayParam(rows, (r) => pick(r) ?? null);
   return sql`
     insert into ${orders} (id, status, customer_id, customer_email, items, shipping_address, correlation_id, idempotency_key, request_hash, created_at, updated_at)
