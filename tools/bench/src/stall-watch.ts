@@ -1,0 +1,51 @@
+/**
+ * `npm run bench:watch`: samples the server-side state of every durable consumer of the bench's
+ * streams (namespace `bench_*`) and reports each one that has messages pending but has delivered
+ * nothing for a while: the server's view of a stalled hop, to run beside `npm run bench`.
+ *
+ *   npm run bench:watch -- [--interval=200] [--stuck-ms=700] [--out=FILE]
+ *
+ * NATS_URL (default nats://127.0.0.1:4222). Runs until Ctrl-C.
+ */
+import { appendFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+
+const { values } = parseArgs({
+  options: { interval: { type: 'string', default: '200' }, 'stuck-ms': { type: 'string', default: '700' }, out: { type: 'string' } },
+});
+const intervalMs = Number(values.interval);
+const stuckMs = Number(values['stuck-ms']);
+const report = (line: string) => {
+  const text = `${new Date().toISOString()} ${line}`;
+  console.log(text);
+  if (values.out) appendFileSync(values.out, `${text}\n`);
+};
+
+const nc = await connect({ servers: process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222' });
+const jsm = await jetstreamManager(nc);
+process.on('SIGINT', () => void nc.close().then(() => process.exit(0)));
+report(`watching the consumers of bench_* streams every ${intervalMs} ms (stuck: pending and no delivery for ${stuckMs} ms)`);
+/** Per consumer: its last delivered sequence and when it last changed. */
+const last = new Map<string, { seq: number; at: number }>();
+for (;;) {
+  try {
+    const streams = (await jsm.streams.names().next()).filter((name) => name.startsWith('bench_'));
+    for (const stream of streams) {
+      for (const c of await jsm.consumers.list(stream).next()) {
+        const key = `${stream}/${c.name}`;
+        const now = Date.now();
+        const seen = last.get(key);
+        if (seen === undefined || seen.seq !== c.delivered.consumer_seq) last.set(key, { seq: c.delivered.consumer_seq, at: now });
+        else if (c.num_pending > 0 && now - seen.at > stuckMs) {
+          report(`${c.name}: nothing delivered for ${now - seen.at} ms with ${c.num_pending} pending; ${c.num_ack_pending} unacked, ${c.num_waiting} pull requests waiting`);
+        }
+      }
+    }
+  } catch (err) {
+    report(`error: ${(err as Error).message}`);
+  }
+  await sleep(intervalMs);
+}
