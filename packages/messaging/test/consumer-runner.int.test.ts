@@ -18,11 +18,8 @@ import {
   type EventHandler,
 } from '../src/index.js';
 import { sampleOrderPlaced } from '../src/testing/index.js';
-import { createFixture, type Fixture } from './fixture.js';
+import { createFixture, isPreparation, type Fixture } from './fixture.js';
 import { runCrashScript } from './crash/run.js';
-
-/** A query that prepares a statement on its connection (`prepareStatements`), not part of a transaction. */
-const isPreparation = (q: unknown) => typeof q === 'string' && /^(prepare|deallocate) /.test(q);
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

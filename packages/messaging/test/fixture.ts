@@ -7,6 +7,9 @@ import { deadLetterStream, serviceStreams } from '@orderflow/contracts';
 import { createTestDatabase, testInfra, uniqueNamespace } from '@orderflow/testkit';
 import { ensureStreams, messagingMigrations } from '../src/index.js';
 
+/** A query that prepares a statement on its connection (the statement cache), not part of a transaction. */
+export const isPreparation = (q: unknown): boolean => typeof q === 'string' && /^(prepare|deallocate) /.test(q);
+
 export interface Fixture {
   readonly ns: string;
   readonly dbUrl: string;

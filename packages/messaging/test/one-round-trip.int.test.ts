@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitInOneRoundTrip, createGroupCommit, toOutboxRecords, type CommittedOutboxRow, type MergeableWrite } from '../src/index.js';
-import { createFixture, type Fixture } from './fixture.js';
+import { createFixture, isPreparation, type Fixture } from './fixture.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -60,25 +60,25 @@ describe('commitInOneRoundTrip', () => {
 describe('createGroupCommit', () => {
   const note = (id = randomUUID()) => ({ sql: 'insert into notes (id, body, tags, at) values ($1, $2, $3, now())', params: [id, `note ${id}`, '[]'] });
 
-  /** The pool, counting the queries its connections are sent for transactions. */
-  function counted(f: Fixture): { pool: typeof f.pool; queries: () => number } {
-    let n = 0;
+  /** The pool, recording the queries its connections are sent for transactions (statement preparation aside). */
+  function counted(f: Fixture): { pool: typeof f.pool; queries: () => number; texts: string[] } {
+    const texts: string[] = [];
     const connect = f.pool.connect.bind(f.pool);
     const patched = new WeakSet<object>();
     const pool = Object.assign(Object.create(f.pool) as typeof f.pool, {
       connect: async () => {
         const client = await connect();
-        if (patched.has(client)) return client; // a pooled connection, counted already
+        if (patched.has(client)) return client; // a pooled connection, recorded already
         patched.add(client);
         const query = client.query.bind(client) as (...args: unknown[]) => unknown;
         (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
-          if (!(typeof args[0] === 'string' && /^(prepare|deallocate) /.test(args[0]))) n += 1; // statement preparation aside
+          if (!isPreparation(args[0])) texts.push(typeof args[0] === 'string' ? args[0] : '');
           return query(...args);
         };
         return client;
       },
     });
-    return { pool, queries: () => n };
+    return { pool, queries: () => texts.length, texts };
   }
 
   it('commits the callers that arrive while a group is in flight as one transaction, each getting its own rows', async () => {
@@ -97,20 +97,7 @@ describe('createGroupCommit', () => {
 
   it('merges the callers\' mergeable writes into one statement per key, and still fails only the caller at fault', async () => {
     const f = await fixture();
-    const { pool } = counted(f);
-    const texts: string[] = [];
-    const spy = Object.assign(Object.create(pool) as typeof pool, {
-      connect: async () => {
-        const client = await pool.connect();
-        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-        return Object.assign(Object.create(client) as typeof client, {
-          query: (...args: unknown[]) => {
-            if (typeof args[0] === 'string') texts.push(args[0]);
-            return query(...args);
-          },
-        });
-      },
-    });
+    const { pool, texts } = counted(f);
     const taken = randomUUID();
     await commitInOneRoundTrip(f.pool, [note(taken)], []);
     const noteRow = (id: string): MergeableWrite<string> => ({
@@ -118,7 +105,7 @@ describe('createGroupCommit', () => {
       rows: [id],
       build: (ids) => ({ sql: "insert into notes (id, body, tags, at) select id, 'merged', '[]', now() from unnest($1::uuid[]) as id", params: [ids] }),
     });
-    const commit = createGroupCommit(spy, { concurrency: 1 });
+    const commit = createGroupCommit(pool, { concurrency: 1 });
     const ids = Array.from({ length: 12 }, (_, k) => (k === 7 ? taken : randomUUID()));
     const outcomes = await Promise.allSettled(ids.map((id) => commit([noteRow(id)], records(1))));
     expect(outcomes.map((o) => o.status)).toEqual(ids.map((_, k) => (k === 7 ? 'rejected' : 'fulfilled')));

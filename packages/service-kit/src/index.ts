@@ -22,7 +22,7 @@ export {
 } from './metrics.js';
 export { onShutdown } from './shutdown.js';
 export { startService } from './service.js';
-export { orderPlacedBatches, placedOnly } from './placed-batch.js';
+export { orderPlacedBatches, placedOnly, placedOrderReads } from './placed-batch.js';
 
 export type { BaseEnv, EnvSource } from './env.js';
 export type { Logger, CreateLoggerOptions } from './logger.js';

@@ -1,11 +1,24 @@
 import type { AnyEventDraft, DomainEvent, OrderPlaced } from '@orderflow/contracts';
-import type { BatchEventHandler, BatchHandlerContext } from '@orderflow/messaging';
+import type { BatchEventHandler, BatchHandlerContext, ParameterizedQuery } from '@orderflow/messaging';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { lockAndReadOrdersReads, type OrderStatesRead } from './db.js';
 
 /** The batch's events if every one is `order.placed`, else undefined. */
 export function placedOnly(events: readonly DomainEvent[]): OrderPlaced[] | undefined {
   const placed = events.filter((e): e is OrderPlaced => e.type === 'order.placed');
   return placed.length === events.length ? placed : undefined;
+}
+
+/**
+ * The `reads` of an order-stream consumer whose batch of `order.placed` needs only the orders'
+ * locks and their states (`read`): those two statements, sent with `begin`; nothing for a batch
+ * with another event in it (it runs event by event).
+ */
+export function placedOrderReads(read: Pick<OrderStatesRead<unknown>, 'statement'>): (events: readonly DomainEvent[]) => ParameterizedQuery[] {
+  return (events) => {
+    const placed = placedOnly(events);
+    return placed === undefined ? [] : lockAndReadOrdersReads(placed.map((e) => e.orderId), read);
+  };
 }
 
 /**

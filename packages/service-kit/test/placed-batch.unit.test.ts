@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { exampleEvent, type AnyEventDraft, type DomainEvent } from '@orderflow/contracts';
 import { silentLogger, type BatchHandlerContext } from '@orderflow/messaging';
-import { orderPlacedBatches, placedOnly } from '../src/placed-batch.js';
+import { sql } from 'drizzle-orm';
+import { orderPlacedBatches, placedOnly, placedOrderReads } from '../src/placed-batch.js';
 
 const placed = exampleEvent('order.placed');
 const cancelled = exampleEvent('order.cancelled');
@@ -40,5 +41,14 @@ describe('orderPlacedBatches', () => {
     expect(placedOnly([placed])).toEqual([placed]);
     expect(placedOnly([placed, cancelled])).toBeUndefined();
     expect(placedOnly([])).toEqual([]);
+  });
+
+  it('placedOrderReads: the orders\' locks and states for a batch of order.placed, nothing for one with a cancel', () => {
+    const reads = placedOrderReads({ statement: (ids) => sql`select ${ids.join(',')} as states` });
+    const statements = reads([placed]);
+    expect(statements).toHaveLength(2);
+    expect(statements[0]!.sql).toContain('pg_advisory_xact_lock');
+    expect(statements[1]).toEqual({ sql: 'select $1 as states', params: [placed.orderId] });
+    expect(reads([placed, cancelled])).toEqual([]);
   });
 });

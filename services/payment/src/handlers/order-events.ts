@@ -1,6 +1,6 @@
 import type { AnyEventDraft, DomainEvent, EventType, OrderCancelled, OrderPlaced } from '@orderflow/contracts';
-import type { BatchEventHandler, EventHandler, ParameterizedQuery } from '@orderflow/messaging';
-import { lockAndReadOrders, lockAndReadOrdersReads, lockOrder, orderPlacedBatches, placedOnly, readUnderOrderLocks, renderSql } from '@orderflow/service-kit';
+import type { BatchEventHandler, EventHandler } from '@orderflow/messaging';
+import { lockAndReadOrders, lockOrder, orderPlacedBatches, placedOrderReads, readUnderOrderLocks, renderSql } from '@orderflow/service-kit';
 import type { PaymentSchema } from '../db/schema.js';
 import {
   deleteWaitingStatement,
@@ -46,10 +46,7 @@ async function applyOrderEvent(tx: PaymentTx, event: DomainEvent, now: Date): Pr
  * `reads`): the orders' locks, then what payment knows of each (a reservation waiting for the
  * token, above all). A batch with a cancel in it reads nothing here: it runs event by event.
  */
-export function orderEventReads(events: readonly DomainEvent[]): ParameterizedQuery[] {
-  const placed = placedOnly(events);
-  return placed === undefined ? [] : lockAndReadOrdersReads(placed.map((e) => e.orderId), placedStates);
-}
+export const orderEventReads = placedOrderReads(placedStates);
 
 /**
  * `handleOrderEvent` for a whole transaction's events at once (the runner's batchHandler): a
