@@ -186,6 +186,11 @@ export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> =
    * a message on its way then waits for ack_wait. 2000 makes that need a 1 s stall.
    */
   readonly fetchExpiresMs?: number;
+  /**
+   * Pull requests kept open at once (default 4), each by a loop of its own, started a fraction of
+   * `fetchExpiresMs` apart: a request the server drops leaves the others being served.
+   */
+  readonly pullLoops?: number;
   readonly clock?: () => Date;
   readonly random?: () => number;
   readonly logger?: Logger;
@@ -231,8 +236,12 @@ interface Item {
   failure?: { readonly error: unknown };
 }
 
-/** Pull requests each runner keeps open (see start()). */
-const PULL_LOOPS = 4;
+/**
+ * How long after its expiry a fetch whose pull request the server has neither served nor ended
+ * is ended by the runner (see start()). The server answers its expiry with a 408 at once; the
+ * margin only has to cover the time a request takes to reach it.
+ */
+const FETCH_GRACE_MS = 500;
 
 /**
  * Every round trip is a socket write and a wake-up of two processes, so the runner sends
@@ -316,6 +325,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     waitRetry = defaultWaitPolicy,
     stopTimeoutMs = 10_000,
     fetchExpiresMs = 2000,
+    pullLoops = 4,
     clock = () => new Date(),
     random = Math.random,
     logger = silentLogger,
@@ -652,36 +662,53 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       // Pull with fetch() rather than consume(): on stop we let the open requests run out
       // (≤ fetchExpiresMs) and handle what they deliver. Closing a consume() subscription drops
       // a message already on its way, which then sits unacked until ack_wait.
-      // Several pull loops, each with a request open, started a fraction of fetchExpiresMs
-      // apart: on nats-server 2.9 a consumer now and then leaves new messages undelivered to
-      // its waiting requests until a request expires or a new one arrives (seen as ~2 s stalls
-      // of one hop under load, and reproduced with a bare fetch loop). Staggered requests mean a
-      // new one arrives every fetchExpiresMs / PULL_LOOPS, which bounds such a stall.
+      // Several pull loops, each with a request open, started a fraction of fetchExpiresMs apart
+      // and each request's expiry drawn anew (±25%), so they stay apart: a request the server
+      // drops leaves the others being served. nats-server 2.9 drops some under load, which was
+      // the cause of the ~2 s stalls of one hop in the benchmark:
+      // - A request that expires while the consumer delivers ends with a 408 that nats.js
+      //   ignores (see endOnBareTimeout).
+      // - Now and then a request expires with no word at all: no 408, no heartbeat. Its fetch
+      //   stays open until two heartbeats are missed, 2 s or more later; once the loops had
+      //   fallen into step, all their requests went at once and the consumer stalled. So each
+      //   fetch also ends FETCH_GRACE_MS after its expiry, whatever the server said.
+      // A message on its way to a fetch that ends is not lost: it stays unacked and comes again
+      // after ack_wait. By its expiry plus the margin, the server has ended its request.
       const pullLoop = async (k: number) => {
-        await new Promise((r) => setTimeout(r, (k * fetchExpiresMs) / PULL_LOOPS));
+        await new Promise((r) => setTimeout(r, (k * fetchExpiresMs) / pullLoops));
         let failures = 0;
         while (!stopping) {
           try {
-            const batch: ConsumerMessages = await consumer.fetch({ max_messages: highWater, expires: fetchExpiresMs });
-            for await (const m of batch) {
-              receivedAt.set(m, Date.now());
-              queue.push(m);
-              signal();
-              if (queue.length >= highWater && !stopping) {
-                const blockedAt = performance.now();
-                await new Promise<void>((resolve) => {
-                  spaceWaiters.push(resolve);
-                });
-                metrics.pullBlocked(name, (performance.now() - blockedAt) / 1000);
+            const expires = Math.max(1000, Math.round(fetchExpiresMs * (0.75 + 0.5 * random())));
+            const batch: ConsumerMessages = await consumer.fetch({ max_messages: highWater, expires });
+            void endOnBareTimeout(batch, () => logger.debug({ consumer: name }, `${name}: pull request timed out without its pending count; pulling again`));
+            const deadline = setTimeout(() => {
+              logger.debug({ consumer: name, expires }, `${name}: pull request neither served nor ended by its expiry; pulling again`);
+              batch.stop();
+            }, expires + FETCH_GRACE_MS);
+            try {
+              for await (const m of batch) {
+                receivedAt.set(m, Date.now());
+                queue.push(m);
+                signal();
+                if (queue.length >= highWater && !stopping) {
+                  const blockedAt = performance.now();
+                  await new Promise<void>((resolve) => {
+                    spaceWaiters.push(resolve);
+                  });
+                  metrics.pullBlocked(name, (performance.now() - blockedAt) / 1000);
+                }
               }
+            } finally {
+              clearTimeout(deadline);
             }
             failures = 0;
           } catch (err) {
             // Never give up pulling: a lost connection, a missed heartbeat or a consumer that
             // vanished (deleted, or the server lost its state) must not stop this service.
             failures += 1;
-            // An unserved pull request ends in "heartbeats missed" (2 × expires/2): the first
-            // time, pull again at once; it costs latency, not correctness.
+            // A pull request the server dropped (see above) can still end in "heartbeats missed"
+            // (2 × expires/2) before its deadline: the first time, pull again at once.
             if (failures === 1 && isHeartbeatsMissed(err)) {
               logger.info({ err }, `${name}: pull request lost; pulling again`);
               continue;
@@ -696,7 +723,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
           }
         }
       };
-      pump = Promise.all(Array.from({ length: PULL_LOOPS }, (_, k) => pullLoop(k)))
+      pump = Promise.all(Array.from({ length: pullLoops }, (_, k) => pullLoop(k)))
         .then(() => undefined)
         .catch((err: unknown) => logger.error({ err }, `${name}: fetch loop ended`));
       started = true;
@@ -717,6 +744,25 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       logger.info({ consumer: name }, 'consumer stopped');
     },
   };
+}
+
+/**
+ * Ends `batch` when the server ends its pull request with a 408 that nats.js ignores, calling
+ * `onEnd` first. nats-server 2.9 answers a request that expires while the consumer is delivering
+ * a message with a `408 Request Timeout` that lacks the pending counts (`Nats-Pending-Messages`)
+ * nats.js needs to see that the request is over, so the fetch stayed open, with no request left on
+ * the server, until its heartbeats were missed 2–4 s later (see start()). A fetch has its own
+ * inbox and one request, so a 408 there means the request is gone: the fetch ends at once (the messages it already received still come first, and no more can
+ * come) and the loop pulls again.
+ */
+async function endOnBareTimeout(batch: ConsumerMessages, onEnd: () => void): Promise<void> {
+  for await (const s of batch.status()) {
+    if (s.type === 'debug' && s.code === 408) {
+      onEnd();
+      batch.stop();
+      return;
+    }
+  }
 }
 
 function isHeartbeatsMissed(err: unknown): boolean {

@@ -2,7 +2,7 @@ import { eventually } from '@orderflow/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { headers as natsHeaders } from '@nats-io/transport-node';
+import { headers as natsHeaders, type PublishOptions } from '@nats-io/transport-node';
 import { createEvent, streamForType, subjectFilter, subjectFor, type DomainEvent } from '@orderflow/contracts';
 import {
   createConsumerRunner,
@@ -11,6 +11,7 @@ import {
   listDeadLetters,
   noopMetrics,
   NotReadyError,
+  silentLogger,
   PermanentError,
   replayDeadLetter,
   type ConsumerRunner,
@@ -723,6 +724,68 @@ describe('consumer runner', () => {
     const e = sampleOrderPlaced();
     await createDirectPublisher(f.js, { namespace: f.ns }).publish([e]);
     await eventually(async () => (await f.effects()).length === 1);
+  });
+
+  it('pulls again at once when the server ends a pull request with a 408 that lacks its pending count', async () => {
+    // nats-server 2.9 ends a request that expires while it delivers a message this way; nats.js
+    // then kept the fetch open until its heartbeats were missed, with no request on the server.
+    // Here the test sends that 408 itself, to the runner's first pull request.
+    const f = await fixture();
+    const stream = streamForType('order.placed', f.ns).name;
+    const requests: { reply: string; at: number }[] = [];
+    const sub = f.nc.subscribe(`$JS.API.CONSUMER.MSG.NEXT.${stream}.test-consumer`, {
+      callback: (_err, msg) => {
+        if (msg.reply) requests.push({ reply: msg.reply, at: Date.now() });
+      },
+    });
+    cleanups.push(async () => sub.unsubscribe());
+    await f.nc.flush();
+    // Loops start 2 s apart (8 s / 4): only the first loop's request comes in the first second.
+    await startRunner(f, recordingHandler('test-consumer'), { fetchExpiresMs: 8000 });
+    await eventually(async () => requests.length >= 1, { timeoutMs: 5000 });
+    const first = requests[0]!;
+    f.nc.publish(first.reply, undefined, { headers: natsHeaders(408, 'Request Timeout') });
+    const timedOutAt = Date.now();
+    // The first loop's next request, long before that request's 8 s expiry and the second loop's start.
+    await eventually(async () => requests.some((r) => r.reply !== first.reply && r.at - first.at < 1500), { timeoutMs: 1500 });
+    expect(Date.now() - timedOutAt).toBeLessThan(1500);
+    // And the runner still consumes.
+    await createDirectPublisher(f.js, { namespace: f.ns }).publish([sampleOrderPlaced()]);
+    await eventually(async () => (await f.effects()).length === 1);
+  });
+
+  it('ends a fetch whose pull request the server dropped without a word soon after its expiry, not after missed heartbeats', async () => {
+    // nats-server 2.9 now and then drops a waiting request at its expiry and sends nothing. A
+    // request the server completes after one message looks the same to the client, which waits
+    // for the rest of its batch: here every pull request leaves with its batch rewritten to 1.
+    const f = await fixture();
+    const nc = new Proxy(f.nc, {
+      get(target, prop) {
+        if (prop === 'publish') {
+          return (subject: string, data?: string | Uint8Array, opts?: PublishOptions) => {
+            if (!subject.includes('.CONSUMER.MSG.NEXT.') || data === undefined) return target.publish(subject, data, opts);
+            const request = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data)) as { batch: number };
+            return target.publish(subject, JSON.stringify({ ...request, batch: 1 }), opts);
+          };
+        }
+        const value = Reflect.get(target, prop) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const logged: string[] = [];
+    const logger = { ...silentLogger, info: (_o: object, msg?: string) => void logged.push(msg ?? ''), warn: (_o: object, msg?: string) => void logged.push(msg ?? '') };
+    // One pull loop, requests of exactly 4 s (random 0.5): its heartbeats (every 2 s) are missed
+    // only after 4–6 s without a message; its deadline is 4.5 s after the request.
+    await startRunner(f, recordingHandler('test-consumer'), { nc, pullLoops: 1, fetchExpiresMs: 4000, random: () => 0.5, logger });
+    const publisher = createDirectPublisher(f.js, { namespace: f.ns });
+    await publisher.publish([sampleOrderPlaced()]);
+    await eventually(async () => (await f.effects()).length === 1, { timeoutMs: 4000 });
+    const second = Date.now();
+    await publisher.publish([sampleOrderPlaced()]);
+    // The first request is gone after its one message; the next one goes out at its deadline.
+    await eventually(async () => (await f.effects()).length === 2, { timeoutMs: 5500 });
+    expect(Date.now() - second).toBeLessThan(5500);
+    expect(logged.filter((m) => m.includes('pull request lost') || m.includes('fetch failed'))).toEqual([]);
   });
 
   it('keeps consuming when its durable consumer is deleted under it', async () => {

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:watch`: samples the server-side state of every durable consumer of the bench's
- * streams (namespace `bench_*`) and reports each one that has messages pending but has delivered
+ * streams (namespace `bench_<hex>`) and reports each one that has messages pending but has delivered
  * nothing for a while: the server's view of a stalled hop, to run beside `npm run bench`.
  *
  *   npm run bench:watch -- [--interval=200] [--stuck-ms=700] [--out=FILE]
@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { isBenchStackStream } from './bench-streams.js';
 
 const { values } = parseArgs({
   options: { interval: { type: 'string', default: '200' }, 'stuck-ms': { type: 'string', default: '700' }, out: { type: 'string' } },
@@ -27,17 +28,28 @@ const report = (line: string) => {
 const nc = await connect({ servers: process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222' });
 const jsm = await jetstreamManager(nc);
 process.on('SIGINT', () => void nc.close().then(() => process.exit(0)));
-report(`watching the consumers of bench_* streams every ${intervalMs} ms (stuck: pending and no delivery for ${stuckMs} ms)`);
+report(`watching the consumers of the bench's streams every ${intervalMs} ms (stuck: pending and no delivery for ${stuckMs} ms)`);
 /** Per consumer: its last delivered sequence and when it last changed. */
 const last = new Map<string, { seq: number; at: number }>();
+/** Per consumer: its ack floor and when it last moved. */
+const acked = new Map<string, { seq: number; at: number }>();
 for (;;) {
   try {
-    const streams = (await jsm.streams.names().next()).filter((name) => name.startsWith('bench_'));
+    const streams = (await jsm.streams.names().next()).filter(isBenchStackStream);
     for (const stream of streams) {
       for (const c of await jsm.consumers.list(stream).next()) {
         const key = `${stream}/${c.name}`;
         const now = Date.now();
         const seen = last.get(key);
+        const max = c.config.max_ack_pending ?? 0;
+        if (max > 0 && c.num_ack_pending >= max) {
+          report(`${c.name}: at its max_ack_pending (${c.num_ack_pending} of ${max} unacked); ${c.num_pending} pending, ${c.num_waiting} pull requests waiting`);
+        }
+        const floor = acked.get(key);
+        if (floor === undefined || floor.seq !== c.ack_floor.consumer_seq) acked.set(key, { seq: c.ack_floor.consumer_seq, at: now });
+        else if (c.num_ack_pending > 0 && now - floor.at > stuckMs) {
+          report(`${c.name}: nothing acked for ${now - floor.at} ms with ${c.num_ack_pending} unacked; ${c.num_pending} pending, ${c.num_waiting} pull requests waiting, delivered ${c.delivered.consumer_seq}`);
+        }
         if (seen === undefined || seen.seq !== c.delivered.consumer_seq) last.set(key, { seq: c.delivered.consumer_seq, at: now });
         else if (c.num_pending > 0 && now - seen.at > stuckMs) {
           report(`${c.name}: nothing delivered for ${now - seen.at} ms with ${c.num_pending} pending; ${c.num_ack_pending} unacked, ${c.num_waiting} pull requests waiting`);

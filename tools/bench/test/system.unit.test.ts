@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readSystemBenchEnv } from '../src/system/env.js';
+import { isBenchStackStream } from '../src/bench-streams.js';
+import { serviceStreams } from '@orderflow/contracts';
 import { rssFromMetrics } from '../src/system/memory.js';
 import { cpuPerOrder, histogramSvg, hopSummaries, logHistogram, percentile, perSecond, perTenSeconds, slowObservations, summarize } from '../src/system/stats.js';
 
@@ -116,5 +118,14 @@ describe('memory from /metrics', () => {
     const c = cpuPerOrder({ order: 1.2, inventory: 0.6, nats: 0.3, postgres: 0.9 }, 100, 2);
     expect(c).toEqual({ byProcess: { order: 12, inventory: 6, nats: 3, postgres: 9 }, totalMs: 30, boundPerSecond: 66.7 });
     expect(cpuPerOrder({ order: 1 }, 0, 2)).toBeUndefined();
+  });
+});
+
+describe('npm run bench:watch', () => {
+  it("watches the service streams of a bench's stack, and no others", () => {
+    for (const s of serviceStreams('bench_23c22fe9')) expect(isBenchStackStream(s.name)).toBe(true);
+    for (const s of serviceStreams()) expect(isBenchStackStream(s.name)).toBe(false);
+    expect(isBenchStackStream('BENCH_FLOOR_bench_floor_42')).toBe(false);
+    expect(isBenchStackStream('ORDER_t_1a2b')).toBe(false);
   });
 });
