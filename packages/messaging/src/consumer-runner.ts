@@ -19,7 +19,7 @@ import { isInfrastructureError } from './infra-errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
 import { toOutboxRecords, withSeqs, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
-import { mergeWrites, outboxInsertQuery, queryInOneRoundTrip, type ParameterizedQuery, type Write } from './one-round-trip.js';
+import { mergeWrites, outboxInsertQuery, queryInOneRoundTrip, quoteLiteral, type ParameterizedQuery, type Write } from './one-round-trip.js';
 import { prepareStatements, statementText } from './statement-cache.js';
 import { ensureConsumer } from './provision.js';
 import { withTransactionClient } from './transaction-client.js';
@@ -284,8 +284,8 @@ async function commitWithOutbox(
 ): Promise<{ seq: string; id: string }[]> {
   const statements: string[] = writes.map((q) => statementText(client, q));
   if (forget && forget.ids.length > 0) {
-    const ids = forget.ids.map((id) => `${client.escapeLiteral(id)}::uuid`).join(',');
-    statements.push(`delete from messaging_inbox where consumer = ${client.escapeLiteral(forget.consumer)} and event_id in (${ids})`);
+    const ids = forget.ids.map((id) => `${quoteLiteral(id)}::uuid`).join(',');
+    statements.push(`delete from messaging_inbox where consumer = ${quoteLiteral(forget.consumer)} and event_id in (${ids})`);
   }
   if (records.length > 0) statements.push(statementText(client, outboxInsertQuery(records)));
   if (statements.length === 0) {
@@ -415,7 +415,7 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
         const reads = batchHandler && options.reads ? options.reads(items.map((i) => i.event)) : undefined;
         const begun = await beginWithInbox(client, name, ids, reads);
         const freshIds = new Set(begun.fresh.map((r) => r.event_id));
-        const tx = drizzle({ client, schema: options.schema ?? ({} as TSchema) });
+        const tx = drizzleOn(client);
         const records: OutboxRecord[] = [];
         const writes: ParameterizedQuery[] = [];
         const failedIds: string[] = [];
@@ -546,6 +546,20 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
   }
 
   const accepted = options.types ? new Set(options.types) : undefined;
+
+  /**
+   * Drizzle bound to one pooled connection, made once per connection: `drizzle()` builds the
+   * schema's relational config every time it is called, which showed in every service's profile.
+   */
+  const drizzles = new WeakMap<pg.PoolClient, NodePgDatabase<TSchema>>();
+  function drizzleOn(client: pg.PoolClient): NodePgDatabase<TSchema> {
+    let db = drizzles.get(client);
+    if (db === undefined) {
+      db = drizzle({ client, schema: options.schema ?? ({} as TSchema) });
+      drizzles.set(client, db);
+    }
+    return db;
+  }
 
   async function processBatch(msgs: readonly JsMsg[]): Promise<void> {
     const started = performance.now();

@@ -7,7 +7,7 @@ export { outbox, inbox } from './schema.js';
 export { messagingMigrations } from './migrations.js';
 export { collectOutbox, enqueue, toOutboxRecords } from './outbox.js';
 export { createOutboxRelay } from './relay.js';
-export { commitInOneRoundTrip, createGroupCommit, inlineQuery, literalOf, mergeWrites, type MergeableWrite, type Write } from './one-round-trip.js';
+export { commitInOneRoundTrip, createGroupCommit, inlineQuery, literalOf, mergeWrites, quoteLiteral, type MergeableWrite, type Write } from './one-round-trip.js';
 export { ensureStreams, ensureConsumer } from './provision.js';
 export { createConsumerRunner, eventFailed } from './consumer-runner.js';
 export { retryDelay, defaultRetryPolicy, defaultWaitPolicy } from './backoff.js';

@@ -41,9 +41,9 @@ export function statementText(client: pg.ClientBase, query: ParameterizedQuery):
   if (query.params.length === 0) return query.sql;
   const name = nameOf(query.sql);
   const left = name === undefined ? undefined : preparedOn.get(client)?.get(name);
-  if (name === undefined || left === undefined) return inlineQuery(client, query);
+  if (name === undefined || left === undefined) return inlineQuery(query);
   preparedOn.get(client)!.set(name, left - 1);
-  return `execute ${name}(${query.params.map((v) => literalOf(client, v)).join(', ')})`;
+  return `execute ${name}(${query.params.map(literalOf).join(', ')})`;
 }
 
 /**

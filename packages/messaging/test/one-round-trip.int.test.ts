@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commitInOneRoundTrip, createGroupCommit, toOutboxRecords, type CommittedOutboxRow, type MergeableWrite } from '../src/index.js';
+import { commitInOneRoundTrip, createGroupCommit, literalOf, toOutboxRecords, type CommittedOutboxRow, type MergeableWrite } from '../src/index.js';
 import { createFixture, isPreparation, type Fixture } from './fixture.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -19,6 +19,19 @@ function records(n: number) {
   const drafts = Array.from({ length: n }, () => ({ type: 'inventory.rejected' as const, orderId: randomUUID(), data: { reason: 'OUT_OF_STOCK' as const, skus: ["it's"] } }));
   return toOutboxRecords(drafts, { source: 'inventory', correlationId: 'one-rt' }).records;
 }
+
+describe('literalOf', () => {
+  it('gives literals that Postgres reads back exactly, dollar-quoted or not, alone and in arrays', async () => {
+    const f = await fixture();
+    // Quotes, backslashes, braces, the tag itself, a trailing $o, a lone $, non-ASCII, NULL as text.
+    const texts = ["O'Brien", 'a\\b "c" {d,e}', '$o$', "x$o$'; select 1; --", 'ends in $o', '$', 'price $5', '✓ ünï', 'NULL', '', '\\'];
+    const { rows } = await f.pool.query<{ one: string[]; all: string[] }>(
+      `select array[${texts.map((t) => literalOf(t)).join(', ')}]::text[] as one, ${literalOf(texts)}::text[] as "all"`,
+    );
+    expect(rows[0]!.one).toEqual(texts);
+    expect(rows[0]!.all).toEqual(texts);
+  });
+});
 
 describe('commitInOneRoundTrip', () => {
   it('commits the statements and the outbox rows together, values intact, and returns the rows with their seq', async () => {

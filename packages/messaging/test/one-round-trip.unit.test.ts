@@ -1,49 +1,56 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createRequire } from 'node:module';
-import { inlineQuery, literalOf, mergeWrites, type MergeableWrite } from '../src/index.js';
+import { inlineQuery, literalOf, mergeWrites, quoteLiteral, type MergeableWrite } from '../src/index.js';
 
-// pg's own escaping, without a connection.
 // pg's conversion of a parameter to the text it sends: the reference for inlined arrays.
 const pgUtils = createRequire(import.meta.url)('pg/lib/utils.js') as { prepareValue(v: unknown): string };
 
-const client = { escapeLiteral: (s: string) => pg.Client.prototype.escapeLiteral.call({}, s) };
+// pg's own escaping, without a connection.
+const escapeLiteral = (s: string) => pg.Client.prototype.escapeLiteral.call({}, s);
 
 describe('inlining parameters for one-round-trip transactions', () => {
-  it('quotes strings, including quotes and backslashes, the way pg does', () => {
-    expect(literalOf(client, "O'Brien")).toBe("'O''Brien'");
-    expect(literalOf(client, 'a\\b')).toBe(" E'a\\\\b'");
+  it('dollar-quotes a string without a $, whatever quotes and backslashes it holds', () => {
+    expect(quoteLiteral("O'Brien")).toBe("$o$O'Brien$o$");
+    expect(quoteLiteral('a\\b "c"')).toBe('$o$a\\b "c"$o$');
+    expect(quoteLiteral('')).toBe('$o$$o$');
+  });
+
+  it('quotes a string with a $ in it the way pg does, since it could hold or end the tag', () => {
+    for (const s of ["$o$'; drop table x; --", 'price $5', 'ends in $o', "it's $1 \\ back", '$']) expect(quoteLiteral(s)).toBe(escapeLiteral(s));
   });
 
   it('writes numbers, booleans, null, dates and JSON as literals', () => {
-    expect(literalOf(client, 42)).toBe('42');
-    expect(literalOf(client, -1.5)).toBe('-1.5');
-    expect(literalOf(client, 10n)).toBe('10');
-    expect(literalOf(client, true)).toBe('true');
-    expect(literalOf(client, null)).toBe('null');
-    expect(literalOf(client, undefined)).toBe('null');
-    expect(literalOf(client, new Date('2026-01-02T03:04:05.678Z'))).toBe("'2026-01-02T03:04:05.678Z'");
-    expect(literalOf(client, { sku: 'A', quantity: 1 })).toBe(`'{"sku":"A","quantity":1}'`);
+    expect(literalOf(42)).toBe('42');
+    expect(literalOf(-1.5)).toBe('-1.5');
+    expect(literalOf(10n)).toBe('10');
+    expect(literalOf(true)).toBe('true');
+    expect(literalOf(null)).toBe('null');
+    expect(literalOf(undefined)).toBe('null');
+    expect(literalOf(new Date('2026-01-02T03:04:05.678Z'))).toBe('$o$2026-01-02T03:04:05.678Z$o$');
+    expect(literalOf({ sku: 'A', quantity: 1 })).toBe('$o${"sku":"A","quantity":1}$o$');
+    expect(literalOf({ price: '$5' })).toBe(`'{"price":"$5"}'`);
   });
 
   it('writes an array as the array literal pg sends for an array parameter (unnest($1::uuid[]))', () => {
     const values = ['a"b', 'c\\d', null, 'x,y', { k: 1 }, 7, true];
     const prepared = pgUtils.prepareValue(values);
-    expect(literalOf(client, values)).toBe(client.escapeLiteral(prepared));
-    expect(literalOf(client, [])).toBe("'{}'");
-    expect(literalOf(client, [new Date('2026-01-02T03:04:05.678Z')])).toBe(`'{"2026-01-02T03:04:05.678Z"}'`);
+    expect(literalOf(values)).toBe(`$o$${prepared}$o$`);
+    expect(literalOf([...values, '$'])).toBe(escapeLiteral(pgUtils.prepareValue([...values, '$'])));
+    expect(literalOf([])).toBe('$o${}$o$');
+    expect(literalOf([new Date('2026-01-02T03:04:05.678Z')])).toBe('$o${"2026-01-02T03:04:05.678Z"}$o$');
   });
 
   it('refuses what it cannot write faithfully', () => {
-    expect(() => literalOf(client, Number.NaN)).toThrow(TypeError);
-    expect(() => literalOf(client, Buffer.from('x'))).toThrow(TypeError);
+    expect(() => literalOf(Number.NaN)).toThrow(TypeError);
+    expect(() => literalOf(Buffer.from('x'))).toThrow(TypeError);
   });
 
   it('replaces every placeholder, $10 included, and refuses one without a value', () => {
     const params = Array.from({ length: 10 }, (_, i) => `v${i + 1}`);
     const sql = params.map((_, i) => `$${i + 1}`).join(', ');
-    expect(inlineQuery(client, { sql: `values (${sql})`, params })).toBe(`values (${params.map((p) => `'${p}'`).join(', ')})`);
-    expect(() => inlineQuery(client, { sql: 'select $2', params: ['x'] })).toThrow(RangeError);
+    expect(inlineQuery({ sql: `values (${sql})`, params })).toBe(`values (${params.map((p) => `$o$${p}$o$`).join(', ')})`);
+    expect(() => inlineQuery({ sql: 'select $2', params: ['x'] })).toThrow(RangeError);
   });
 });
 
