@@ -345,6 +345,8 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
   const busy = new Set<string>();
   const keyOf = (m: JsMsg) => m.subject.slice(m.subject.lastIndexOf('.') + 1);
   const spaceWaiters: (() => void)[] = [];
+  /** Fetches whose pull requests were over but which nats.js still keeps open (see start()). */
+  const abandoned = new Set<Promise<void>>();
   const makeSpace = () => {
     for (const w of spaceWaiters.splice(0)) w();
   };
@@ -681,13 +683,29 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       // drops leaves the others being served. nats-server 2.9 drops some under load, which was
       // the cause of the ~2 s stalls of one hop in the benchmark:
       // - A request that expires while the consumer delivers ends with a 408 that nats.js
-      //   ignores (see endOnBareTimeout).
+      //   ignores (see requestOver).
       // - Now and then a request expires with no word at all: no 408, no heartbeat. Its fetch
       //   stays open until two heartbeats are missed, 2 s or more later; once the loops had
-      //   fallen into step, all their requests went at once and the consumer stalled. So each
-      //   fetch also ends FETCH_GRACE_MS after its expiry, whatever the server said.
-      // A message on its way to a fetch that ends is not lost: it stays unacked and comes again
-      // after ack_wait. By its expiry plus the margin, the server has ended its request.
+      //   fallen into step, all their requests went at once and the consumer stalled. So a
+      //   request also counts as over FETCH_GRACE_MS after its expiry, whatever the server said.
+      // When a request is over, its loop pulls again at once, and the old fetch keeps listening
+      // until nats.js ends it: a message still on its way to it is handled, not left unacked for
+      // ack_wait (ending the fetch did that, when the server had the request later than we think).
+      /** Takes the messages of one fetch into the queue until the fetch ends. */
+      const drain = async (batch: ConsumerMessages) => {
+        for await (const m of batch) {
+          receivedAt.set(m, Date.now());
+          queue.push(m);
+          signal();
+          if (queue.length >= highWater && !stopping) {
+            const blockedAt = performance.now();
+            await new Promise<void>((resolve) => {
+              spaceWaiters.push(resolve);
+            });
+            metrics.pullBlocked(name, (performance.now() - blockedAt) / 1000);
+          }
+        }
+      };
       const pullLoop = async (k: number) => {
         await new Promise((r) => setTimeout(r, (k * fetchExpiresMs) / pullLoops));
         let failures = 0;
@@ -695,27 +713,26 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
           try {
             const expires = Math.max(1000, Math.round(fetchExpiresMs * (0.75 + 0.5 * random())));
             const batch: ConsumerMessages = await consumer.fetch({ max_messages: highWater, expires });
-            void endOnBareTimeout(batch, () => logger.debug({ consumer: name }, `${name}: pull request timed out without its pending count; pulling again`));
-            const deadline = setTimeout(() => {
-              logger.debug({ consumer: name, expires }, `${name}: pull request neither served nor ended by its expiry; pulling again`);
-              batch.stop();
-            }, expires + FETCH_GRACE_MS);
-            try {
-              for await (const m of batch) {
-                receivedAt.set(m, Date.now());
-                queue.push(m);
-                signal();
-                if (queue.length >= highWater && !stopping) {
-                  const blockedAt = performance.now();
-                  await new Promise<void>((resolve) => {
-                    spaceWaiters.push(resolve);
-                  });
-                  metrics.pullBlocked(name, (performance.now() - blockedAt) / 1000);
-                }
-              }
-            } finally {
-              clearTimeout(deadline);
+            // (Watching first: the request goes out, with its "next" notification, when the
+            // drain starts iterating.)
+            const over = requestOver(batch, expires).then((why) => why ?? ('ended' as const));
+            const drained = drain(batch).then(() => 'ended' as const);
+            const first = await Promise.race([drained, over]);
+            if (first !== 'ended') {
+              // The server is done with the request, but the fetch still listens: it goes on
+              // taking whatever still comes to it (so nothing on its way is dropped) until
+              // nats.js ends it, while this loop pulls again at once.
+              logger.debug({ consumer: name, expires }, `${name}: pull request ${first}; pulling again`);
+              const left = drained.then(
+                () => undefined,
+                (err: unknown) => logger.debug({ err }, `${name}: a fetch whose request was over has ended`),
+              );
+              abandoned.add(left);
+              void left.finally(() => abandoned.delete(left));
+              failures = 0;
+              continue;
             }
+            await drained;
             failures = 0;
           } catch (err) {
             // Never give up pulling: a lost connection, a missed heartbeat or a consumer that
@@ -750,6 +767,9 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
       stopDeadline = Date.now() + stopTimeoutMs;
       makeSpace();
       await pump;
+      // Fetches whose requests were over end by themselves (at the latest when nats.js misses
+      // their heartbeats); what reaches them meanwhile is handled like the rest.
+      await Promise.all(abandoned);
       signal();
       await workers;
       // Only after a stop timeout: hand back what was never started, for another replica.
@@ -761,21 +781,33 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
 }
 
 /**
- * Ends `batch` when the server ends its pull request with a 408 that nats.js ignores, calling
- * `onEnd` first. nats-server 2.9 answers a request that expires while the consumer is delivering
- * a message with a `408 Request Timeout` that lacks the pending counts (`Nats-Pending-Messages`)
- * nats.js needs to see that the request is over, so the fetch stayed open, with no request left on
- * the server, until its heartbeats were missed 2–4 s later (see start()). A fetch has its own
- * inbox and one request, so a 408 there means the request is gone: the fetch ends at once (the messages it already received still come first, and no more can
- * come) and the loop pulls again.
+ * Resolves with the reason once the pull request of the fetch `batch` is over although nats.js
+ * would keep waiting for it (see start()); with `undefined` when the fetch ends first.
+ * - A 408 without the pending counts (`Nats-Pending-Messages`), which nats.js ignores: nats-server
+ *   2.9 sends one for a request that expires while the consumer is delivering. A fetch has its own
+ *   inbox and one request, so a 408 there means the request is gone.
+ * - `FETCH_GRACE_MS` after the request's expiry, counted from when nats.js sent it, whatever the
+ *   server said: nats-server 2.9 now and then drops an expired request without a word.
  */
-async function endOnBareTimeout(batch: ConsumerMessages, onEnd: () => void): Promise<void> {
-  for await (const s of batch.status()) {
-    if (s.type === 'debug' && s.code === 408) {
-      onEnd();
-      batch.stop();
-      return;
+async function requestOver(batch: ConsumerMessages, expiresMs: number): Promise<string | undefined> {
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  let expired!: (why: string) => void;
+  const late = new Promise<string>((resolve) => (expired = resolve));
+  const statuses = (async () => {
+    for await (const s of batch.status()) {
+      if (s.type === 'next') {
+        clearTimeout(deadline);
+        deadline = setTimeout(() => expired('neither served nor ended by its expiry'), expiresMs + FETCH_GRACE_MS);
+      } else if (s.type === 'debug' && s.code === 408) {
+        return 'timed out without its pending count';
+      }
     }
+    return undefined;
+  })();
+  try {
+    return await Promise.race([statuses, late]);
+  } finally {
+    clearTimeout(deadline);
   }
 }
 

@@ -788,6 +788,34 @@ describe('consumer runner', () => {
     expect(logged.filter((m) => m.includes('pull request lost') || m.includes('fetch failed'))).toEqual([]);
   });
 
+  it('keeps taking what reaches a fetch after its request counted as over, so nothing on its way waits for ack_wait', async () => {
+    // The server can hold a request longer than the runner thinks (it got it late). Here the first
+    // pull request reaches the server with a 10 s expiry instead of 2 s, and every later one is
+    // lost on the way: after the runner's deadline for the first (2.5 s), only that request can
+    // bring a message. A fetch ended at its deadline would drop it until ack_wait (30 s).
+    const f = await fixture();
+    let requests = 0;
+    const nc = new Proxy(f.nc, {
+      get(target, prop) {
+        if (prop === 'publish') {
+          return (subject: string, data?: string | Uint8Array, opts?: PublishOptions) => {
+            if (!subject.includes('.CONSUMER.MSG.NEXT.') || data === undefined) return target.publish(subject, data, opts);
+            requests += 1;
+            if (requests > 1) return undefined;
+            const request = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data)) as { expires: number };
+            return target.publish(subject, JSON.stringify({ ...request, expires: 10_000_000_000 }), opts);
+          };
+        }
+        const value = Reflect.get(target, prop) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    await startRunner(f, recordingHandler('test-consumer'), { nc, pullLoops: 1, fetchExpiresMs: 2000, random: () => 0.5 });
+    await eventually(async () => requests >= 2, { timeoutMs: 5000 });
+    await createDirectPublisher(f.js, { namespace: f.ns }).publish([sampleOrderPlaced()]);
+    await eventually(async () => (await f.effects()).length === 1, { timeoutMs: 3000 });
+  });
+
   it('keeps consuming when its durable consumer is deleted under it', async () => {
     const f = await fixture();
     await startRunner(f, recordingHandler('test-consumer'), { fetchExpiresMs: 1000 });
