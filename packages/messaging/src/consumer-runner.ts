@@ -237,9 +237,10 @@ interface Item {
 }
 
 /**
- * How long after its expiry a fetch whose pull request the server has neither served nor ended
- * is ended by the runner (see start()). The server answers its expiry with a 408 at once; the
- * margin only has to cover the time a request takes to reach it.
+ * How long after its expiry (counted from when nats.js sent it) a pull request that the server
+ * has neither completed nor ended counts as over, and its loop pulls again (see start()). The
+ * server answers an expiry with a 408 at once; the margin covers the time a request takes to reach
+ * it and the answer to come back.
  */
 const FETCH_GRACE_MS = 500;
 
