@@ -790,26 +790,25 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
  * - `FETCH_GRACE_MS` after the request's expiry, counted from when nats.js sent it, whatever the
  *   server said: nats-server 2.9 now and then drops an expired request without a word.
  */
-async function requestOver(batch: ConsumerMessages, expiresMs: number): Promise<string | undefined> {
-  let deadline: ReturnType<typeof setTimeout> | undefined;
-  let expired!: (why: string) => void;
-  const late = new Promise<string>((resolve) => (expired = resolve));
-  const statuses = (async () => {
-    for await (const s of batch.status()) {
-      if (s.type === 'next') {
-        clearTimeout(deadline);
-        deadline = setTimeout(() => expired('neither served nor ended by its expiry'), expiresMs + FETCH_GRACE_MS);
-      } else if (s.type === 'debug' && s.code === 408) {
-        return 'timed out without its pending count';
+function requestOver(batch: ConsumerMessages, expiresMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    const over = (why: string | undefined) => {
+      clearTimeout(deadline);
+      resolve(why);
+    };
+    void (async () => {
+      for await (const s of batch.status()) {
+        if (s.type === 'next') {
+          clearTimeout(deadline);
+          deadline = setTimeout(() => over('neither served nor ended by its expiry'), expiresMs + FETCH_GRACE_MS);
+        } else if (s.type === 'debug' && s.code === 408) {
+          return over('timed out without its pending count');
+        }
       }
-    }
-    return undefined;
-  })();
-  try {
-    return await Promise.race([statuses, late]);
-  } finally {
-    clearTimeout(deadline);
-  }
+      over(undefined);
+    })();
+  });
 }
 
 function isHeartbeatsMissed(err: unknown): boolean {

@@ -29,10 +29,15 @@ const nc = await connect({ servers: process.env['NATS_URL'] ?? 'nats://127.0.0.1
 const jsm = await jetstreamManager(nc);
 process.on('SIGINT', () => void nc.close().then(() => process.exit(0)));
 report(`watching the consumers of the bench's streams every ${intervalMs} ms (stuck: pending and no delivery for ${stuckMs} ms)`);
-/** Per consumer: its last delivered sequence and when it last changed. */
-const last = new Map<string, { seq: number; at: number }>();
-/** Per consumer: its ack floor and when it last moved. */
-const acked = new Map<string, { seq: number; at: number }>();
+/** Per consumer and counter (its delivered sequence, its ack floor): the value, and since when. */
+const seen = new Map<string, { value: number; since: number }>();
+/** How long the counter `key` has kept `value` (0 when it just changed). */
+function unchangedFor(key: string, value: number, now: number): number {
+  const last = seen.get(key);
+  if (last !== undefined && last.value === value) return now - last.since;
+  seen.set(key, { value, since: now });
+  return 0;
+}
 for (;;) {
   try {
     const streams = (await jsm.streams.names().next()).filter(isBenchStackStream);
@@ -40,19 +45,17 @@ for (;;) {
       for (const c of await jsm.consumers.list(stream).next()) {
         const key = `${stream}/${c.name}`;
         const now = Date.now();
-        const seen = last.get(key);
         const max = c.config.max_ack_pending ?? 0;
         if (max > 0 && c.num_ack_pending >= max) {
           report(`${c.name}: at its max_ack_pending (${c.num_ack_pending} of ${max} unacked); ${c.num_pending} pending, ${c.num_waiting} pull requests waiting`);
         }
-        const floor = acked.get(key);
-        if (floor === undefined || floor.seq !== c.ack_floor.consumer_seq) acked.set(key, { seq: c.ack_floor.consumer_seq, at: now });
-        else if (c.num_ack_pending > 0 && now - floor.at > stuckMs) {
-          report(`${c.name}: nothing acked for ${now - floor.at} ms with ${c.num_ack_pending} unacked; ${c.num_pending} pending, ${c.num_waiting} pull requests waiting, delivered ${c.delivered.consumer_seq}`);
+        const noAck = unchangedFor(`${key}/ack floor`, c.ack_floor.consumer_seq, now);
+        if (c.num_ack_pending > 0 && noAck > stuckMs) {
+          report(`${c.name}: nothing acked for ${noAck} ms with ${c.num_ack_pending} unacked; ${c.num_pending} pending, ${c.num_waiting} pull requests waiting, delivered ${c.delivered.consumer_seq}`);
         }
-        if (seen === undefined || seen.seq !== c.delivered.consumer_seq) last.set(key, { seq: c.delivered.consumer_seq, at: now });
-        else if (c.num_pending > 0 && now - seen.at > stuckMs) {
-          report(`${c.name}: nothing delivered for ${now - seen.at} ms with ${c.num_pending} pending; ${c.num_ack_pending} unacked, ${c.num_waiting} pull requests waiting`);
+        const noDelivery = unchangedFor(`${key}/delivered`, c.delivered.consumer_seq, now);
+        if (c.num_pending > 0 && noDelivery > stuckMs) {
+          report(`${c.name}: nothing delivered for ${noDelivery} ms with ${c.num_pending} pending; ${c.num_ack_pending} unacked, ${c.num_waiting} pull requests waiting`);
         }
       }
     }

@@ -3,7 +3,7 @@ import { readSystemBenchEnv } from '../src/system/env.js';
 import { isBenchStackStream } from '../src/bench-streams.js';
 import { serviceStreams } from '@orderflow/contracts';
 import { rssFromMetrics } from '../src/system/memory.js';
-import { cpuPerOrder, histogramSvg, hopSummaries, logHistogram, percentile, perSecond, perTenSeconds, slowObservations, summarize } from '../src/system/stats.js';
+import { cpuPerOrder, histogramSvg, hopSummaries, logHistogram, percentile, perSecond, perTenSeconds, metricSamples, slowObservations, summarize } from '../src/system/stats.js';
 
 describe('latency statistics', () => {
   it('takes nearest-rank percentiles', () => {
@@ -127,5 +127,18 @@ describe('npm run bench:watch', () => {
     for (const s of serviceStreams()) expect(isBenchStackStream(s.name)).toBe(false);
     expect(isBenchStackStream('BENCH_FLOOR_bench_floor_42')).toBe(false);
     expect(isBenchStackStream('ORDER_t_1a2b')).toBe(false);
+  });
+});
+
+describe('metricSamples', () => {
+  it('reads the labelled samples of one metric, and no other', () => {
+    const text = [
+      '# HELP messaging_messages_consumed_total x',
+      'messaging_messages_consumed_total{consumer="a",outcome="processed"} 12',
+      'messaging_messages_consumed_total_other{consumer="a"} 3',
+      'messaging_pull_blocked_seconds_total{consumer="a"} 0.25',
+    ].join('\n');
+    expect(metricSamples(text, 'messaging_messages_consumed_total')).toEqual([{ labels: { consumer: 'a', outcome: 'processed' }, value: 12 }]);
+    expect(metricSamples(text, 'messaging_pull_blocked_seconds_total')).toEqual([{ labels: { consumer: 'a' }, value: 0.25 }]);
   });
 });

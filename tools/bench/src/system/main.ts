@@ -17,7 +17,7 @@ import { rawFloor, type FloorResult } from './floor.js';
 import { FinalEvents, runPhase, seedBenchProduct, type PhaseResult } from './load.js';
 import { procCpuSeconds, procWriteCalls, sampleServices, type ServiceUsage } from './memory.js';
 import { SERVICES, startStack, targetStack, type RunningStack } from './stack.js';
-import { cpuPerOrder, histogramSvg, perSecond, perTenSeconds, slowObservations, summarize, type CpuPerOrder, type LatencySummary } from './stats.js';
+import { cpuPerOrder, histogramSvg, perSecond, perTenSeconds, metricSamples, slowObservations, summarize, type CpuPerOrder, type LatencySummary } from './stats.js';
 
 interface PhaseReport {
   readonly name: string;
@@ -216,14 +216,11 @@ async function main(env: SystemBenchEnv): Promise<number> {
       for (const [consumer, n] of Object.entries(slowObservations(text, 'messaging_message_queued_seconds', '1'))) slow(consumer).queued = n;
       for (const [consumer, n] of Object.entries(slowObservations(text, 'messaging_message_duration_seconds', '1'))) slow(consumer).took = n;
       // Time its pull loops waited for room in the runner's queue (messages then wait in the fetch, unseen by `queued`).
-      for (const m of text.matchAll(/^messaging_pull_blocked_seconds_total\{([^}]*)\}\s+([0-9.e+-]+)/gm)) {
-        const consumer = /consumer="([^"]*)"/.exec(m[1]!)?.[1];
-        if (consumer !== undefined) slow(consumer).pullBlockedS = Math.round(Number(m[2]) * 10) / 10;
+      for (const { labels, value } of metricSamples(text, 'messaging_pull_blocked_seconds_total')) {
+        if (labels['consumer'] !== undefined) slow(labels['consumer']).pullBlockedS = Math.round(value * 10) / 10;
       }
-      for (const m of text.matchAll(/^messaging_messages_consumed_total\{([^}]*)\}\s+([0-9.e+]+)/gm)) {
-        const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
-        const consumer = labels['consumer'] ?? '?';
-        (consumed[consumer] ??= {})[labels['outcome'] ?? '?'] = Number(m[2]);
+      for (const { labels, value } of metricSamples(text, 'messaging_messages_consumed_total')) {
+        (consumed[labels['consumer'] ?? '?'] ??= {})[labels['outcome'] ?? '?'] = value;
       }
     }
     // What each durable consumer still had to do when the load stopped: a consumer that cannot

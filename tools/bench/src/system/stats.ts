@@ -215,13 +215,22 @@ export function perTenSeconds(phase: { readonly seconds: number; readonly perSec
  */
 export function slowObservations(metricsText: string, name: string, le: string): Record<string, number> {
   const totals: Record<string, number> = {};
-  const line = new RegExp(`^${name}_(count|bucket)\\{([^}]*)\\}\\s+([0-9.e+]+)`, 'gm');
-  for (const m of metricsText.matchAll(line)) {
-    const labels = Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
-    const consumer = labels['consumer'];
-    if (consumer === undefined) continue;
-    if (m[1] === 'count') totals[consumer] = (totals[consumer] ?? 0) + Number(m[3]);
-    else if (labels['le'] === le) totals[consumer] = (totals[consumer] ?? 0) - Number(m[3]);
+  for (const suffix of ['count', 'bucket'] as const) {
+    for (const { labels, value } of metricSamples(metricsText, `${name}_${suffix}`)) {
+      const consumer = labels['consumer'];
+      if (consumer === undefined) continue;
+      if (suffix === 'count') totals[consumer] = (totals[consumer] ?? 0) + value;
+      else if (labels['le'] === le) totals[consumer] = (totals[consumer] ?? 0) - value;
+    }
   }
   return totals;
+}
+
+/** The labelled samples of the metric `name` in Prometheus' text format. */
+export function metricSamples(metricsText: string, name: string): { labels: Record<string, string>; value: number }[] {
+  const line = new RegExp(`^${name}\\{([^}]*)\\}\\s+([0-9.e+-]+)`, 'gm');
+  return [...metricsText.matchAll(line)].map((m) => ({
+    labels: Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!])),
+    value: Number(m[2]),
+  }));
 }
