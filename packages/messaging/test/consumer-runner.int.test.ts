@@ -514,6 +514,40 @@ describe('consumer runner', () => {
     for (const orderId of orders) expect(seen.get(orderId)).toEqual(events.filter((e) => e.orderId === orderId).map((e) => e.id));
   });
 
+  it('lingers only under load: an event after a quiet spell goes at once, the next ones wait out lingerMs since the last start and share a transaction', async () => {
+    const f = await fixture();
+    const lingerMs = 1500;
+    const calls: { id: string; at: number; txid: string }[] = [];
+    await startRunner(
+      f,
+      async (event, { tx }) => {
+        const at = performance.now();
+        const { rows } = await tx.execute<{ txid: string }>(sql`select txid_current()::text as txid`);
+        calls.push({ id: event.id, at, txid: rows[0]!.txid });
+        return [];
+      },
+      { lingerMs },
+    );
+    const publisher = createDirectPublisher(f.js, { namespace: f.ns });
+    // Let the runner's pull requests settle, so the first event meets an idle runner.
+    await new Promise((r) => setTimeout(r, 300));
+    const first = sampleOrderPlaced();
+    const sentAt = performance.now();
+    await publisher.publish([first]);
+    await eventually(async () => calls.some((c) => c.id === first.id));
+    // Idle: not held back by the linger.
+    expect(calls[0]!.at - sentAt).toBeLessThan(lingerMs - 500);
+    const next = [sampleOrderPlaced(), sampleOrderPlaced()];
+    await publisher.publish([next[0]!]);
+    await publisher.publish([next[1]!]);
+    await eventually(async () => calls.length === 3, { timeoutMs: 10_000 });
+    const [a, b, c] = calls;
+    // Close behind the first: they waited out the rest of its interval, and went together.
+    expect(b!.at - a!.at).toBeGreaterThan(lingerMs - 300);
+    expect(b!.txid).toBe(c!.txid);
+    expect(b!.txid).not.toBe(a!.txid);
+  });
+
   it('reports how long each message waited since JetStream stored it, the wait behind a slow transaction included', async () => {
     const f = await fixture();
     const first = sampleOrderPlaced();

@@ -13,7 +13,7 @@ describe('parseEnv', () => {
       PORT: 3001,
       NATS_URL: 'nats://127.0.0.1:4222',
       DATABASE_URL: 'postgres://u:p@db:5432/inventory',
-      CONSUMER_LINGER_MS: 0,
+      CONSUMER_LINGER_MS: 10,
       NATS_NAMESPACE: '',
       RELAY_BATCH: 50,
     });
