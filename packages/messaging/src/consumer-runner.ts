@@ -164,7 +164,8 @@ export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> =
    * closer waits for the rest of the interval, and whatever arrives meanwhile joins its
    * transaction. Every transaction costs a begin, an inbox insert, an outbox insert, a commit and
    * the wake-ups of three processes whatever its size, so under load this buys larger batches
-   * and less CPU per event; an idle hop is not slowed at all, a busy one by at most this much.
+   * (and, in the benchmark, shorter waits at half the maximum rate: docs/performance.md, tenth
+   * pass); an idle hop is not slowed at all, a busy one by at most this much.
    * Default 0 (every transaction starts as soon as the last one ends).
    */
   readonly lingerMs?: number;
