@@ -19,7 +19,7 @@ import { isInfrastructureError } from './infra-errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
 import { toOutboxRecords, withSeqs, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
-import { mergeWrites, outboxInsertQuery, queryInOneRoundTrip, quoteLiteral, type ParameterizedQuery, type Write } from './one-round-trip.js';
+import { inlineQuery, mergeWrites, outboxInsertQuery, queryInOneRoundTrip, type ParameterizedQuery, type Write } from './one-round-trip.js';
 import { prepareStatements, statementText } from './statement-cache.js';
 import { ensureConsumer } from './provision.js';
 import { withTransactionClient } from './transaction-client.js';
@@ -289,8 +289,10 @@ async function commitWithOutbox(
 ): Promise<{ seq: string; id: string }[]> {
   const statements: string[] = writes.map((q) => statementText(client, q));
   if (forget && forget.ids.length > 0) {
-    const ids = forget.ids.map((id) => `${quoteLiteral(id)}::uuid`).join(',');
-    statements.push(`delete from messaging_inbox where consumer = ${quoteLiteral(forget.consumer)} and event_id in (${ids})`);
+    // Rare (a batch with a failed event): inlined, not prepared on every connection.
+    statements.push(
+      inlineQuery({ sql: 'delete from messaging_inbox where consumer = $1 and event_id = any($2::uuid[])', params: [forget.consumer, forget.ids] }),
+    );
   }
   if (records.length > 0) statements.push(statementText(client, outboxInsertQuery(records)));
   if (statements.length === 0) {
