@@ -18,11 +18,11 @@ import { isNotReadyError, isPermanentError } from './errors.js';
 import { isInfrastructureError } from './infra-errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
-import { toOutboxRecords, withSeqs, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
-import { inlineQuery, mergeWrites, outboxInsertQuery, queryInOneRoundTrip, type ParameterizedQuery, type Write } from './one-round-trip.js';
-import { prepareStatements, statementText } from './statement-cache.js';
+import { toOutboxRecords, type CommittedOutboxRow, type OutboxRecord } from './outbox.js';
+import { mergeWrites, queryInOneRoundTrip, type ParameterizedQuery, type Write } from './one-round-trip.js';
+import { inboxInsertQuery, isSharedTransactionError, runParts, type SharedTransactions, type TransactionPart } from './shared-transactions.js';
+import { statementText } from './statement-cache.js';
 import { ensureConsumer } from './provision.js';
-import { withTransactionClient } from './transaction-client.js';
 import { childTraceparent } from './trace.js';
 
 /** What a handler gets besides the event. */
@@ -217,6 +217,13 @@ export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> =
    * go to Postgres as one statement per key.
    */
   readonly writeOnly?: (event: DomainEvent, now: Date) => readonly Write[] | undefined;
+  /**
+   * Transactions shared with the service's other consumers (`createSharedTransactions`, one per
+   * service): each batch, write-only ones included, joins whatever the others have waiting, so
+   * one begin, commit and pair of round trips serves all of them. Not for a consumer whose
+   * handling waits on something outside the database (a mail server): the others would wait too.
+   */
+  readonly sharing?: SharedTransactions;
   /** Fault injection for crash tests: runs after the commit and before the acks. */
   readonly faults?: { readonly beforeAck?: () => void | Promise<void> };
 }
@@ -247,61 +254,6 @@ interface Item {
  * it and the answer to come back.
  */
 const FETCH_GRACE_MS = 500;
-
-/**
- * Every round trip is a socket write and a wake-up of two processes, so the runner sends
- * `begin` with the inbox insert, and the outbox insert with
- * `commit`, each pair as one multi-statement query. Multi-statement queries take no parameters:
- * every statement runs as `execute` of a statement prepared on the connection, or inlined until it
- * is (`statementText`). This is the inbox insert of one transaction's events, returning the ids
- * not seen before.
- */
-function inboxInsertQuery(consumer: string, ids: readonly string[]): ParameterizedQuery {
-  return {
-    sql: 'insert into messaging_inbox (consumer, event_id) select $1::text, unnest($2::uuid[]) on conflict do nothing returning event_id',
-    params: [consumer, ids],
-  };
-}
-
-/** `begin`, the inbox insert and the consumer's `reads`, as one multi-statement query. */
-async function beginWithInbox(
-  client: pg.PoolClient,
-  consumer: string,
-  ids: readonly string[],
-  reads: readonly ParameterizedQuery[] = [],
-): Promise<{ fresh: { event_id: string }[]; read: Record<string, unknown>[][] }> {
-  await prepareStatements(client);
-  const text = ['begin', ...[inboxInsertQuery(consumer, ids), ...reads].map((q) => statementText(client, q))].join(';\n');
-  const results = (await client.query(text)) as unknown as pg.QueryResult[];
-  return { fresh: results[1]!.rows as { event_id: string }[], read: results.slice(2).map((r) => r.rows as Record<string, unknown>[]) };
-}
-
-/**
- * The outbox insert and `commit` in one round trip; before them, the batch handler's `atCommit`
- * writes and, when some events of the batch failed (see `eventFailed`), the deletion of their
- * inbox rows, so that their redelivery is fresh.
- */
-async function commitWithOutbox(
-  client: pg.PoolClient,
-  records: readonly OutboxRecord[],
-  forget?: { readonly consumer: string; readonly ids: readonly string[] },
-  writes: readonly ParameterizedQuery[] = [],
-): Promise<{ seq: string; id: string }[]> {
-  const statements: string[] = writes.map((q) => statementText(client, q));
-  if (forget && forget.ids.length > 0) {
-    // Rare (a batch with a failed event): inlined, not prepared on every connection.
-    statements.push(
-      inlineQuery({ sql: 'delete from messaging_inbox where consumer = $1 and event_id = any($2::uuid[])', params: [forget.consumer, forget.ids] }),
-    );
-  }
-  if (records.length > 0) statements.push(statementText(client, outboxInsertQuery(records)));
-  if (statements.length === 0) {
-    await client.query('commit');
-    return [];
-  }
-  const results = (await client.query(`${statements.join('; ')}; commit`)) as unknown as pg.QueryResult<{ seq: string; id: string }>[];
-  return records.length > 0 ? results[statements.length - 1]!.rows : [];
-}
 
 /**
  * Runs one durable pull consumer: decode + validate → transaction { inbox insert (duplicates
@@ -412,22 +364,21 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
   }
 
   /**
-   * `state.current` is the item whose handler was running when the transaction failed, if any.
-   * `alone`: a message that failed in a batch, run on its own through the single-event handler.
-   * Returns the committed outbox rows, for `publishCommitted` once the messages are acked.
+   * The transaction part (`runParts`) of `items`: their inbox rows, the consumer's `reads`, and
+   * their handling once the inbox has told the fresh ones apart.
    */
-  async function runTransaction(items: readonly Item[], state: { current?: Item } = {}, alone = false): Promise<CommittedOutboxRow[]> {
-    try {
-      return await withTransactionClient(pool, async (client) => {
-        const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
-        const batchHandler = alone ? undefined : options.batchHandler;
-        const reads = batchHandler && options.reads ? options.reads(items.map((i) => i.event)) : undefined;
-        const begun = await beginWithInbox(client, name, ids, reads);
-        const freshIds = new Set(begun.fresh.map((r) => r.event_id));
+  function partOf(items: readonly Item[], state: { current?: Item }, alone: boolean): TransactionPart {
+    const batchHandler = alone ? undefined : options.batchHandler;
+    return {
+      consumer: name,
+      ids: [...new Set(items.map((i) => i.event.id.toLowerCase()))],
+      keys: [...new Set(items.map((i) => keyOf(i.msg)))],
+      reads: batchHandler && options.reads ? options.reads(items.map((i) => i.event)) : [],
+      async work({ client, fresh: freshIds, read }) {
         const tx = drizzleOn(client);
         const records: OutboxRecord[] = [];
         const writes: ParameterizedQuery[] = [];
-        const failedIds: string[] = [];
+        const forget: string[] = [];
         const fresh: Item[] = [];
         for (const item of items) {
           // Not fresh: handled by an earlier delivery (or earlier in this batch). Skip, then ack.
@@ -438,14 +389,14 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
           const now = clock();
           const results = await batchHandler(
             fresh.map((i) => i.event),
-            { tx, now, log: logger, read: begun.read, atCommit: (query) => void writes.push(query) },
+            { tx, now, log: logger, read, atCommit: (query) => void writes.push(query) },
           );
           if (results.length !== fresh.length) throw new Error(`${name}: batch handler returned ${results.length} results for ${fresh.length} events`);
           fresh.forEach((item, k) => {
             const result = results[k]!;
             if (isEventFailure(result)) {
               item.failure = { error: result.failed };
-              failedIds.push(item.event.id.toLowerCase());
+              forget.push(item.event.id.toLowerCase());
               return;
             }
             if (result.length > 0) runWithContext(contextOf(item), () => records.push(...toOutboxRecords(result, { source, now }).records));
@@ -470,21 +421,51 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
             item.outcome = 'processed';
           }
         }
-        const outboxRows = await commitWithOutbox(client, records, { consumer: name, ids: failedIds }, writes);
-        return outboxRows.length > 0 ? withSeqs(records, outboxRows) : [];
-      });
-    } catch (err) {
-      for (const item of items) {
-        delete item.outcome;
-        delete item.failure;
+        return { writes, records, forget };
+      },
+    };
+  }
+
+  /** Undoes what a rolled-back transaction's handling recorded on its items. */
+  function forgetOutcomes(items: readonly Item[]): void {
+    for (const item of items) {
+      delete item.outcome;
+      delete item.failure;
+    }
+  }
+
+  /**
+   * `state.current` is the item whose handler was running when the transaction failed, if any.
+   * `alone`: a message that failed in a batch, run on its own through the single-event handler.
+   * With `sharing`, a batch joins the transaction of the service's other consumers (a message run
+   * alone never does); if that transaction fails, the batch runs again in one of its own, so a
+   * failure is settled where it belongs.
+   * Returns the committed outbox rows, for `publishCommitted` once the messages are acked.
+   */
+  async function runTransaction(items: readonly Item[], state: { current?: Item } = {}, alone = false): Promise<CommittedOutboxRow[]> {
+    const part = partOf(items, state, alone);
+    try {
+      if (options.sharing && !alone) {
+        try {
+          return await options.sharing.run(part);
+        } catch (err) {
+          if (!isSharedTransactionError(err)) throw err;
+          logger.debug({ err, size: items.length }, `${name}: shared transaction failed; running the batch in one of its own`);
+          forgetOutcomes(items);
+          delete state.current;
+        }
       }
+      return (await runParts(pool, [part]))[0]!;
+    } catch (err) {
+      forgetOutcomes(items);
       throw err;
     }
   }
 
   /**
-   * The write-only fast path (see `writeOnly`): the whole batch in one round trip. Returns false,
-   * having done nothing, when some event of the batch is not write-only.
+   * The write-only fast path (see `writeOnly`): the whole batch in one round trip, or with
+   * `sharing` in the transaction of the service's other consumers. Returns false, having done
+   * nothing, when some event of the batch is not write-only.
    */
   async function runWriteOnly(items: readonly Item[]): Promise<boolean> {
     if (!options.writeOnly) return false;
@@ -497,9 +478,29 @@ export function createConsumerRunner<TSchema extends Record<string, unknown> = R
     }
     const ids = [...new Set(items.map((i) => i.event.id.toLowerCase()))];
     const statements = mergeWrites(writes);
+    const settle = (fresh: Set<string>) => {
+      for (const item of items) item.outcome = fresh.delete(item.event.id.toLowerCase()) ? 'processed' : 'duplicate';
+    };
+    if (options.sharing) {
+      try {
+        await options.sharing.run({
+          consumer: name,
+          ids,
+          keys: [...new Set(items.map((i) => keyOf(i.msg)))],
+          reads: [],
+          work: async ({ fresh }) => {
+            settle(fresh);
+            return { writes: statements, records: [], forget: [] };
+          },
+        });
+      } catch (err) {
+        forgetOutcomes(items);
+        throw err;
+      }
+      return true;
+    }
     const results = await queryInOneRoundTrip(pool, (client) => [inboxInsertQuery(name, ids), ...statements].map((q) => statementText(client, q)));
-    const fresh = new Set((results[1]!.rows as { event_id: string }[]).map((r) => r.event_id));
-    for (const item of items) item.outcome = fresh.delete(item.event.id.toLowerCase()) ? 'processed' : 'duplicate';
+    settle(new Set((results[1]!.rows as { event_id: string }[]).map((r) => r.event_id)));
     return true;
   }
 

@@ -10,6 +10,7 @@ export { createOutboxRelay } from './relay.js';
 export { commitInOneRoundTrip, createGroupCommit, inlineQuery, literalOf, mergeWrites, quoteLiteral, type MergeableWrite, type Write } from './one-round-trip.js';
 export { ensureStreams, ensureConsumer } from './provision.js';
 export { createConsumerRunner, eventFailed } from './consumer-runner.js';
+export { createSharedTransactions, isSharedTransactionError, runParts, SharedTransactionError, takeDisjoint } from './shared-transactions.js';
 export { retryDelay, defaultRetryPolicy, defaultWaitPolicy } from './backoff.js';
 export { isInfrastructureError } from './infra-errors.js';
 export {
@@ -32,5 +33,6 @@ export type { GroupCommitOptions, ParameterizedQuery } from './one-round-trip.js
 export type { StreamSettings, ConsumerDefinition } from './provision.js';
 export type { BatchEventHandler, BatchHandlerContext, EventFailure, ConsumerRunner, ConsumerRunnerOptions, EventHandler, HandlerContext } from './consumer-runner.js';
 export type { RetryPolicy } from './backoff.js';
+export type { BegunPart, PartCommit, SharedTransactions, SharedTransactionsOptions, TransactionPart } from './shared-transactions.js';
 export type { DeadLetter, DeadLetterReason } from './dead-letters.js';
 export type { EventPublisher } from './publisher.js';

@@ -31,6 +31,13 @@ export const baseEnvSchema = z.object({
    */
   CONSUMER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(10),
   /**
+   * Transactions in flight at once that a service's consumers share (messaging's
+   * `createSharedTransactions`): each consumer's batch joins the others' waiting batches, so a
+   * service with several consumers pays one begin, commit and pair of round trips for all of them.
+   * 0: each consumer runs transactions of its own. Why: docs/performance.md, eleventh pass.
+   */
+  CONSUMER_SHARED_TRANSACTIONS: z.coerce.number().int().min(0).max(8).default(1),
+  /**
    * Prefix for stream and durable consumer names, so several stacks (or test runs) share one
    * NATS server without seeing each other's messages. Empty in production.
    */

@@ -13,6 +13,7 @@ import {
   collectOutbox,
   createGroupCommit,
   createOutboxRelay,
+  createSharedTransactions,
   ensureStreams,
   messagingMigrations,
   type ConsumerRunner,
@@ -225,7 +226,16 @@ export async function startService<TSchema extends Record<string, unknown>>(
   await definition.seed?.(deps);
 
   await relay.start();
-  const runners: ConsumerRunner[] = definition.consumers(deps).map((spec) =>
+  const specs = definition.consumers(deps);
+  // Consumers whose handling stays in the database share transactions (see
+  // CONSUMER_SHARED_TRANSACTIONS); one that runs several at once (it waits on something outside,
+  // a mail server) keeps its own, so the others never wait on it.
+  const shares = (spec: ConsumerSpec<TSchema>) => (spec.concurrency ?? 1) === 1;
+  const sharing =
+    env.CONSUMER_SHARED_TRANSACTIONS > 0 && specs.filter(shares).length > 1
+      ? createSharedTransactions(pool, { concurrency: env.CONSUMER_SHARED_TRANSACTIONS })
+      : undefined;
+  const runners: ConsumerRunner[] = specs.map((spec) =>
     createConsumerRunner({
       nc,
       pool,
@@ -241,6 +251,7 @@ export async function startService<TSchema extends Record<string, unknown>>(
       types: spec.types,
       writeOnly: writeOnlyQueries(spec.writeOnly),
       lingerMs: env.CONSUMER_LINGER_MS,
+      sharing: shares(spec) ? sharing : undefined,
       onCommitted: (rows) => relay.publishCommitted(rows),
       batchSize: spec.batchSize,
       concurrency: spec.concurrency,

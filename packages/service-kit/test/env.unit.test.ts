@@ -14,6 +14,7 @@ describe('parseEnv', () => {
       NATS_URL: 'nats://127.0.0.1:4222',
       DATABASE_URL: 'postgres://u:p@db:5432/inventory',
       CONSUMER_LINGER_MS: 10,
+      CONSUMER_SHARED_TRANSACTIONS: 1,
       NATS_NAMESPACE: '',
       RELAY_BATCH: 50,
     });
