@@ -10,7 +10,7 @@ export { createOutboxRelay } from './relay.js';
 export { commitInOneRoundTrip, createGroupCommit, inlineQuery, literalOf, mergeWrites, quoteLiteral, type MergeableWrite, type Write } from './one-round-trip.js';
 export { ensureStreams, ensureConsumer } from './provision.js';
 export { createConsumerRunner, eventFailed } from './consumer-runner.js';
-export { createSharedTransactions, isSharedTransactionError, runParts, SharedTransactionError, takeDisjoint } from './shared-transactions.js';
+export { createSharedTransactions, isSharedTransactionError, layersOf, runParts, SharedTransactionError } from './shared-transactions.js';
 export { retryDelay, defaultRetryPolicy, defaultWaitPolicy } from './backoff.js';
 export { isInfrastructureError } from './infra-errors.js';
 export {

@@ -41,7 +41,7 @@ export interface TransactionPart {
   readonly consumer: string;
   /** The event ids to record in the inbox (lower case, no repeats). */
   readonly ids: readonly string[];
-  /** The orders the events belong to: parts that share one never go into the same transaction. */
+  /** The orders the events belong to: of two parts that share one, the later runs after the earlier's writes. */
   readonly keys: readonly string[];
   /** Statements run with `begin` and the inbox insert; their rows reach `work` as `read`. */
   readonly reads: readonly ParameterizedQuery[];
@@ -50,38 +50,70 @@ export interface TransactionPart {
 }
 
 /**
- * Runs the parts as one transaction in two round trips: `begin`, every part's inbox insert and
- * reads; then, after each part's `work` in turn, every part's writes and forgotten inbox rows, the
- * outbox rows of all of them and `commit`. Returns each part's committed outbox rows. If anything
- * fails, the whole transaction is rolled back and the error thrown.
+ * The parts in layers: each goes into the layer after the last one holding a part that shares an
+ * order with it, so of two parts of one order, the later one runs after the earlier one's writes
+ * and reads what they wrote. Parts of different orders share the first layer they can.
+ */
+export function layersOf<T extends { readonly keys: readonly string[] }>(parts: readonly T[]): T[][] {
+  const layers: T[][] = [];
+  /** The last layer holding a part of each order. */
+  const layerOf = new Map<string, number>();
+  for (const part of parts) {
+    const after = Math.max(-1, ...part.keys.map((key) => layerOf.get(key) ?? -1));
+    const layer = after + 1;
+    (layers[layer] ??= []).push(part);
+    for (const key of part.keys) layerOf.set(key, layer);
+  }
+  return layers;
+}
+
+/**
+ * Runs the parts as one transaction. Parts of different orders take two round trips together:
+ * `begin`, every part's inbox insert and reads; then, after each part's `work` in turn, every
+ * part's writes and forgotten inbox rows, the outbox rows of all of them and `commit`. A part that
+ * shares an order with an earlier one goes into a later layer (`layersOf`): its inbox insert and
+ * reads travel with the writes of the layer before it, one more round trip per layer and no more
+ * commits. Returns each part's committed outbox rows, in the order of `parts`. If anything fails,
+ * the whole transaction is rolled back and the error thrown.
  */
 export async function runParts(pool: pg.Pool, parts: readonly TransactionPart[]): Promise<CommittedOutboxRow[][]> {
+  const layers = layersOf(parts);
   return withTransactionClient(pool, async (client) => {
     await prepareStatements(client);
-    const opening = ['begin'];
-    for (const part of parts) {
-      opening.push(statementText(client, inboxInsertQuery(part.consumer, part.ids)), ...part.reads.map((q) => statementText(client, q)));
-    }
-    const results = (await client.query(opening.join(';\n'))) as unknown as pg.QueryResult[];
-    const commits: PartCommit[] = [];
-    let k = 1;
-    for (const part of parts) {
-      const fresh = new Set((results[k]!.rows as { event_id: string }[]).map((r) => r.event_id));
-      const read = results.slice(k + 1, k + 1 + part.reads.length).map((r) => r.rows as Record<string, unknown>[]);
-      k += 1 + part.reads.length;
-      commits.push(await part.work({ client, fresh, read }));
-    }
-    const statements = commits.flatMap((c) => c.writes.map((q) => statementText(client, q)));
-    parts.forEach((part, i) => {
-      const { forget } = commits[i]!;
-      // Rare (a batch with a failed event): inlined, not prepared on every connection.
-      if (forget.length > 0) {
-        statements.push(
-          inlineQuery({ sql: 'delete from messaging_inbox where consumer = $1 and event_id = any($2::uuid[])', params: [part.consumer, forget] }),
-        );
+    const commits = new Map<TransactionPart, PartCommit>();
+    /** The statements that end a layer: its parts' writes, then the inbox rows they forget. */
+    const closing = (layer: readonly TransactionPart[]) => {
+      const statements: string[] = [];
+      for (const part of layer) statements.push(...commits.get(part)!.writes.map((q) => statementText(client, q)));
+      for (const part of layer) {
+        const { forget } = commits.get(part)!;
+        // Rare (a batch with a failed event): inlined, not prepared on every connection.
+        if (forget.length > 0) {
+          statements.push(
+            inlineQuery({ sql: 'delete from messaging_inbox where consumer = $1 and event_id = any($2::uuid[])', params: [part.consumer, forget] }),
+          );
+        }
       }
-    });
-    const records = commits.flatMap((c) => c.records);
+      return statements;
+    };
+    let before = ['begin'];
+    for (const layer of layers) {
+      const opening = [...before];
+      for (const part of layer) {
+        opening.push(statementText(client, inboxInsertQuery(part.consumer, part.ids)), ...part.reads.map((q) => statementText(client, q)));
+      }
+      const results = (await client.query(opening.join(';\n'))) as unknown as pg.QueryResult[];
+      let k = before.length;
+      for (const part of layer) {
+        const fresh = new Set((results[k]!.rows as { event_id: string }[]).map((r) => r.event_id));
+        const read = results.slice(k + 1, k + 1 + part.reads.length).map((r) => r.rows as Record<string, unknown>[]);
+        k += 1 + part.reads.length;
+        commits.set(part, await part.work({ client, fresh, read }));
+      }
+      before = closing(layer);
+    }
+    const statements = before;
+    const records = parts.flatMap((part) => commits.get(part)!.records);
     if (records.length > 0) statements.push(statementText(client, outboxInsertQuery(records)));
     if (statements.length === 0) {
       await client.query('commit');
@@ -90,7 +122,10 @@ export async function runParts(pool: pg.Pool, parts: readonly TransactionPart[])
     const done = (await client.query(`${statements.join('; ')}; commit`)) as unknown as pg.QueryResult<{ seq: string; id: string }>[];
     if (records.length === 0) return parts.map(() => []);
     const inserted = done[statements.length - 1]!.rows;
-    return commits.map((c) => (c.records.length > 0 ? withSeqs(c.records, inserted) : []));
+    return parts.map((part) => {
+      const own = commits.get(part)!.records;
+      return own.length > 0 ? withSeqs(own, inserted) : [];
+    });
   });
 }
 
@@ -128,30 +163,8 @@ export interface SharedTransactionsOptions {
   readonly concurrency?: number;
 }
 
-/**
- * From `waiting`, in order, the parts that share no order with a part taken before them; they are
- * removed from `waiting`, the others stay in their order. Events of one order in two parts of one
- * transaction would each be decided on what the first round trip read, before the other's writes.
- */
-export function takeDisjoint<T extends { readonly keys: readonly string[] }>(waiting: T[]): T[] {
-  const keys = new Set<string>();
-  const taken: T[] = [];
-  const rest: T[] = [];
-  for (const item of waiting) {
-    if (item.keys.some((key) => keys.has(key))) {
-      rest.push(item);
-      continue;
-    }
-    for (const key of item.keys) keys.add(key);
-    taken.push(item);
-  }
-  waiting.splice(0, waiting.length, ...rest);
-  return taken;
-}
-
 interface Waiting {
   readonly part: TransactionPart;
-  readonly keys: readonly string[];
   resolve(rows: CommittedOutboxRow[]): void;
   reject(err: unknown): void;
 }
@@ -163,7 +176,7 @@ interface Waiting {
  * arrive meanwhile go together into the next. Every transaction costs a begin, a commit, its WAL
  * flush, two round trips and the wake-ups that go with them whatever its size, so a service with
  * four consumers under load pays that about once per batch of all of them instead of four times.
- * Parts that share an order wait for the next transaction (`takeDisjoint`). When a shared
+ * Parts that share an order run one after the other inside it (`layersOf`). When a shared
  * transaction fails, every part of it learns so (`SharedTransactionError`) and runs on its own.
  */
 export function createSharedTransactions(pool: pg.Pool, options: SharedTransactionsOptions = {}): SharedTransactions {
@@ -186,7 +199,7 @@ export function createSharedTransactions(pool: pg.Pool, options: SharedTransacti
 
   function pump(): void {
     while (inFlight < concurrency && waiting.length > 0) {
-      const group = takeDisjoint(waiting);
+      const group = waiting.splice(0);
       inFlight += 1;
       void run(group).finally(() => {
         inFlight -= 1;
@@ -198,7 +211,7 @@ export function createSharedTransactions(pool: pg.Pool, options: SharedTransacti
   return {
     run: (part) =>
       new Promise<CommittedOutboxRow[]>((resolve, reject) => {
-        waiting.push({ part, keys: part.keys, resolve, reject });
+        waiting.push({ part, resolve, reject });
         pump();
       }),
   };

@@ -1,24 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { takeDisjoint } from '../src/shared-transactions.js';
+import { layersOf } from '../src/shared-transactions.js';
 
-describe('takeDisjoint', () => {
-  it('takes, in order, the parts that share no order with one taken before them, and leaves the rest waiting in order', () => {
-    const waiting = [
+describe('layersOf', () => {
+  it('puts each part in the layer after the last one holding a part of one of its orders, so parts of different orders share a layer', () => {
+    const parts = [
       { id: 1, keys: ['o1', 'o2'] },
       { id: 2, keys: ['o3'] },
       { id: 3, keys: ['o2', 'o4'] },
       { id: 4, keys: ['o5'] },
       { id: 5, keys: ['o4'] },
+      { id: 6, keys: ['o1'] },
     ];
-    expect(takeDisjoint(waiting).map((p) => p.id)).toEqual([1, 2, 4, 5]);
-    expect(waiting.map((p) => p.id)).toEqual([3]);
-    expect(takeDisjoint(waiting).map((p) => p.id)).toEqual([3]);
-    expect(waiting).toEqual([]);
+    expect(layersOf(parts).map((layer) => layer.map((p) => p.id))).toEqual([[1, 2, 4], [3, 6], [5]]);
   });
 
-  it('always takes the first part, so a waiting part is never starved', () => {
-    const waiting = [{ keys: ['o1'] }, { keys: ['o1'] }];
-    expect(takeDisjoint(waiting)).toHaveLength(1);
-    expect(waiting).toHaveLength(1);
+  it('keeps parts of one order in the order given, one layer each', () => {
+    const parts = [{ id: 1, keys: ['o1'] }, { id: 2, keys: ['o1'] }, { id: 3, keys: ['o1'] }];
+    expect(layersOf(parts).map((layer) => layer.map((p) => p.id))).toEqual([[1], [2], [3]]);
+  });
+
+  it('has one layer for parts of different orders, and none for no parts', () => {
+    expect(layersOf([{ keys: ['a'] }, { keys: ['b'] }])).toHaveLength(1);
+    expect(layersOf([])).toEqual([]);
   });
 });
