@@ -161,6 +161,15 @@ export interface SharedTransactionsOptions {
    * every part waiting when one finishes goes into the next transaction together.
    */
   readonly concurrency?: number;
+  /**
+   * The least time between the starts of two shared transactions (default 0), as the runner's
+   * `lingerMs` is for a consumer's own: a part that finds the last one started longer ago goes at
+   * once; one that follows closer waits for the rest of the interval, and the parts that arrive
+   * meanwhile join it. Give the sharing consumers `lingerMs: 0`: with a wait of their own as well,
+   * each would hand in its part at its own time, and with one transaction in flight they would
+   * take turns instead of sharing.
+   */
+  readonly lingerMs?: number;
 }
 
 interface Waiting {
@@ -172,17 +181,20 @@ interface Waiting {
 /**
  * One transaction for the batches of several consumers of a service, as group commit does for
  * independent writers: a part that finds no shared transaction in flight (fewer than
- * `concurrency`) starts one at once, alone, so an idle service waits for nothing; parts that
- * arrive meanwhile go together into the next. Every transaction costs a begin, a commit, its WAL
+ * `concurrency`) and the last one started at least `lingerMs` ago starts one at once, alone, so an
+ * idle service waits for nothing; parts that arrive meanwhile go together into the next. Every transaction costs a begin, a commit, its WAL
  * flush, two round trips and the wake-ups that go with them whatever its size, so a service with
  * four consumers under load pays that about once per batch of all of them instead of four times.
  * Parts that share an order run one after the other inside it (`layersOf`). When a shared
  * transaction fails, every part of it learns so (`SharedTransactionError`) and runs on its own.
  */
 export function createSharedTransactions(pool: pg.Pool, options: SharedTransactionsOptions = {}): SharedTransactions {
-  const { concurrency = 1 } = options;
+  const { concurrency = 1, lingerMs = 0 } = options;
   const waiting: Waiting[] = [];
   let inFlight = 0;
+  /** When the last shared transaction started, and the timer that starts the next when it may. */
+  let lastStart = -Infinity;
+  let timer: ReturnType<typeof setTimeout> | undefined;
 
   async function run(group: Waiting[]): Promise<void> {
     try {
@@ -198,7 +210,16 @@ export function createSharedTransactions(pool: pg.Pool, options: SharedTransacti
   }
 
   function pump(): void {
-    while (inFlight < concurrency && waiting.length > 0) {
+    while (inFlight < concurrency && waiting.length > 0 && timer === undefined) {
+      const wait = lastStart + lingerMs - performance.now();
+      if (wait > 0) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          pump();
+        }, wait);
+        return;
+      }
+      lastStart = performance.now();
       const group = waiting.splice(0);
       inFlight += 1;
       void run(group).finally(() => {

@@ -13,6 +13,7 @@ import {
   type CommittedOutboxRow,
   type ConsumerRunnerOptions,
   type SharedTransactions,
+  type TransactionPart,
 } from '../src/index.js';
 import { sampleOrderPlaced } from '../src/testing/index.js';
 import { createFixture, type Fixture } from './fixture.js';
@@ -160,6 +161,35 @@ describe('shared transactions', () => {
     expect(txOf(s.handled, sameOrder.id)).toHaveLength(1);
     expect(txOf(s.handled, placed.id)).toEqual(txOf(s.handled, sameOrder.id));
     expect(seenByB).toEqual([1]); // a's write for the order, though not yet committed
+  });
+
+  it('lingers between its transactions: a part after a quiet spell goes at once, the parts that follow within lingerMs of its start wait and share the next', async () => {
+    const f = await fixture();
+    const lingerMs = 1000;
+    const shared = createSharedTransactions(f.pool, { lingerMs });
+    const ran: { consumer: string; at: number; txid: string }[] = [];
+    const part = (consumer: string): TransactionPart => ({
+      consumer,
+      ids: [randomUUID()],
+      keys: [randomUUID()],
+      reads: [],
+      work: async ({ client, fresh }) => {
+        expect(fresh.size).toBe(1);
+        const { rows } = await client.query<{ txid: string }>('select txid_current()::text as txid');
+        ran.push({ consumer, at: performance.now(), txid: rows[0]!.txid });
+        return { writes: [], records: [], forget: [] };
+      },
+    });
+    const sentAt = performance.now();
+    await shared.run(part('first'));
+    expect(ran[0]!.at - sentAt).toBeLessThan(lingerMs - 500); // idle: not held back
+    await Promise.all([shared.run(part('second')), shared.run(part('third'))]);
+    const [first, second, third] = ran;
+    expect(second!.at - first!.at).toBeGreaterThan(lingerMs - 300);
+    expect(second!.txid).toBe(third!.txid);
+    expect(second!.txid).not.toBe(first!.txid);
+    const { rows } = await f.pool.query<{ consumer: string }>('select consumer from messaging_inbox order by consumer');
+    expect(rows.map((r) => r.consumer)).toEqual(['first', 'second', 'third']);
   });
 
   it("settles a failing batch on its own: the consumer it shared a transaction with commits its events once, and the bad event is dead-lettered", async () => {

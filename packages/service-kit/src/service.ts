@@ -233,7 +233,7 @@ export async function startService<TSchema extends Record<string, unknown>>(
   const shares = (spec: ConsumerSpec<TSchema>) => (spec.concurrency ?? 1) === 1;
   const sharing =
     env.CONSUMER_SHARED_TRANSACTIONS > 0 && specs.filter(shares).length > 1
-      ? createSharedTransactions(pool, { concurrency: env.CONSUMER_SHARED_TRANSACTIONS })
+      ? createSharedTransactions(pool, { concurrency: env.CONSUMER_SHARED_TRANSACTIONS, lingerMs: env.CONSUMER_LINGER_MS })
       : undefined;
   const runners: ConsumerRunner[] = specs.map((spec) =>
     createConsumerRunner({
@@ -250,7 +250,8 @@ export async function startService<TSchema extends Record<string, unknown>>(
       reads: spec.reads,
       types: spec.types,
       writeOnly: writeOnlyQueries(spec.writeOnly),
-      lingerMs: env.CONSUMER_LINGER_MS,
+      // A sharing consumer lingers in the shared transactions instead (see createSharedTransactions).
+      lingerMs: sharing && shares(spec) ? 0 : env.CONSUMER_LINGER_MS,
       sharing: shares(spec) ? sharing : undefined,
       onCommitted: (rows) => relay.publishCommitted(rows),
       batchSize: spec.batchSize,
