@@ -65,9 +65,12 @@ export interface BatchHandlerContext<TSchema extends Record<string, unknown> = R
    */
   readonly read: readonly (readonly Record<string, unknown>[])[];
   /**
-   * Queues a write to run at the commit, in the commit's round trip: after every statement the
-   * handler ran itself, before the outbox insert. If it fails, the transaction rolls back as if the
-   * handler had thrown, and the events run again one by one through the single-event handler.
+   * Queues a write to run at the end of this batch's part of the transaction, in the next round
+   * trip: after every statement the handler ran itself, before the outbox insert. That is the
+   * commit's round trip, or in a shared transaction (`sharing`) where a later part holds an event
+   * of the same order, the one that carries that part's reads. If it fails, the transaction rolls
+   * back as if the handler had thrown, and the events run again (a shared transaction's in one of
+   * their own first), one by one through the single-event handler if need be.
    */
   readonly atCommit: (query: ParameterizedQuery) => void;
 }
@@ -220,8 +223,10 @@ export interface ConsumerRunnerOptions<TSchema extends Record<string, unknown> =
   /**
    * Transactions shared with the service's other consumers (`createSharedTransactions`, one per
    * service): each batch, write-only ones included, joins whatever the others have waiting, so
-   * one begin, commit and pair of round trips serves all of them. Not for a consumer whose
-   * handling waits on something outside the database (a mail server): the others would wait too.
+   * one begin, commit and pair of round trips serves all of them. Give such a consumer
+   * `lingerMs: 0`: the shared transactions linger instead (see `createSharedTransactions`). Not
+   * for a consumer whose handling waits on something outside the database (a mail server): the
+   * others would wait too.
    */
   readonly sharing?: SharedTransactions;
   /** Fault injection for crash tests: runs after the commit and before the acks. */

@@ -1,6 +1,6 @@
 import { eventually } from '@orderflow/testkit';
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { headers as natsHeaders, type PublishOptions } from '@nats-io/transport-node';
 import { createEvent, streamForType, subjectFilter, subjectFor, type DomainEvent } from '@orderflow/contracts';
@@ -19,19 +19,10 @@ import {
   type EventHandler,
 } from '../src/index.js';
 import { sampleOrderPlaced } from '../src/testing/index.js';
-import { createFixture, isPreparation, type Fixture } from './fixture.js';
+import { fixtureScope, isPreparation, type Fixture } from './fixture.js';
 import { runCrashScript } from './crash/run.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function fixture(): Promise<Fixture> {
-  const f = await createFixture();
-  cleanups.push(() => f.close());
-  return f;
-}
+const { cleanups, fixture } = fixtureScope();
 
 /** A handler whose effect is one row in `effects` per call. */
 function recordingHandler(consumer: string, extra?: (e: DomainEvent) => Promise<void>): EventHandler {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { afterEach } from 'vitest';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -60,6 +61,28 @@ export async function createFixture(options: { natsUrl?: string } = {}): Promise
         await nc.close();
       }
       await db.drop(); // ends the pools first
+    },
+  };
+}
+
+/**
+ * A test file's cleanups, run after each test, last first, and `fixture()`, a fixture that is
+ * closed with them.
+ */
+export function fixtureScope(): {
+  readonly cleanups: (() => Promise<void>)[];
+  readonly fixture: (options?: { natsUrl?: string }) => Promise<Fixture>;
+} {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  return {
+    cleanups,
+    fixture: async (options) => {
+      const f = await createFixture(options);
+      cleanups.push(() => f.close());
+      return f;
     },
   };
 }

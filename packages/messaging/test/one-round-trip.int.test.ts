@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commitInOneRoundTrip, createGroupCommit, literalOf, toOutboxRecords, type CommittedOutboxRow, type MergeableWrite } from '../src/index.js';
-import { createFixture, isPreparation, type Fixture } from './fixture.js';
+import { fixtureScope, isPreparation, type Fixture } from './fixture.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const scope = fixtureScope();
 
 async function fixture(): Promise<Fixture> {
-  const f = await createFixture();
-  cleanups.push(() => f.close());
+  const f = await scope.fixture();
   await f.pool.query("create table notes (id uuid primary key, body text not null, tags jsonb not null, at timestamptz not null)");
   return f;
 }

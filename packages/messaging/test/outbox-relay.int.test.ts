@@ -1,24 +1,15 @@
 import { eventually } from '@orderflow/testkit';
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { streamForType, type AnyEventDraft } from '@orderflow/contracts';
 import { startPrivateNats } from '@orderflow/testkit';
 import { collectOutbox, createOutboxRelay, enqueue, runWithContext, type MessagingMetrics } from '../src/index.js';
 import { readStream } from '../src/testing/index.js';
-import { createFixture, type Fixture } from './fixture.js';
+import { fixtureScope, type Fixture } from './fixture.js';
 import { runCrashScript } from './crash/run.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function fixture(options?: { natsUrl?: string }): Promise<Fixture> {
-  const f = await createFixture(options);
-  cleanups.push(() => f.close());
-  return f;
-}
+const { cleanups, fixture } = fixtureScope();
 
 function rejected(orderId = randomUUID()): AnyEventDraft {
   return { type: 'inventory.rejected', orderId, data: { reason: 'OUT_OF_STOCK', skus: ['SKU-1'] } };

@@ -1,22 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { prepareStatements, REPLAN_EVERY, statementText } from '../src/statement-cache.js';
 import type { ParameterizedQuery } from '../src/index.js';
-import { createFixture, type Fixture } from './fixture.js';
+import { fixtureScope, type Fixture } from './fixture.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const { cleanups, fixture } = fixtureScope();
 
 async function client(): Promise<{ f: Fixture; client: pg.PoolClient; sent: string[] }> {
-  const f = await createFixture();
+  const f = await fixture();
   const c = await f.pool.connect();
-  cleanups.push(async () => {
-    c.release();
-    await f.close();
-  });
+  cleanups.push(async () => c.release()); // before the fixture closes
   const sent: string[] = [];
   const query = c.query.bind(c) as (...args: unknown[]) => unknown;
   (c as unknown as { query: unknown }).query = (...args: unknown[]) => {
