@@ -1,16 +1,17 @@
 import type pg from 'pg';
-import type { JetStreamClient } from '@nats-io/jetstream';
-import { headers as natsHeaders } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { silentLogger, type Logger } from './logger.js';
 import type { CommittedOutboxRow } from './outbox.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
 import { withTransactionClient } from './transaction-client.js';
+import { createPubAckPublisher, type PubAckPublisher } from './pub-acks.js';
 
 /** Options of the outbox relay. */
 export interface OutboxRelayOptions {
   /** The service's pool; a pass borrows one connection for its claim transaction. */
   readonly pool: pg.Pool;
-  readonly js: JetStreamClient;
+  /** Publishes go to JetStream over this connection (see `createPubAckPublisher`). */
+  readonly nc: NatsConnection;
   /** Subject prefix (see contracts `Namespace`); empty in production. */
   readonly namespace?: string;
   /** Rows claimed and published (pipelined) per pass. */
@@ -95,7 +96,7 @@ const DELETE_PUBLISHED = {
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const {
     pool,
-    js,
+    nc,
     namespace = '',
     batchSize = 1000,
     pollIntervalMs = 1000,
@@ -137,14 +138,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
   }
 
+  // Created on the first publish, closed by stop() once nothing is in flight.
+  let publisher: PubAckPublisher | undefined;
+
   async function publishRow(row: ClaimedRow): Promise<void> {
-    const h = natsHeaders();
-    for (const [k, v] of Object.entries(row.headers)) h.set(k, v);
-    await js.publish(prefix + row.subject, Buffer.from(row.payload, 'utf8'), {
-      msgID: row.id,
-      headers: h,
-      timeout: publishTimeoutMs,
-    });
+    publisher ??= createPubAckPublisher(nc, { timeoutMs: publishTimeoutMs });
+    await publisher.publish(prefix + row.subject, Buffer.from(row.payload, 'utf8'), row.id, row.headers);
   }
 
   /** Publishes every row at once (many PubAcks in flight); returns the seqs that were and were not acknowledged. */
@@ -280,6 +279,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await loopDone;
       // Let the fast path finish what it has started (its publishes time out on their own).
       while (inFlight.size > 0) await Promise.all(inFlight);
+      publisher?.close();
+      publisher = undefined;
     },
     publishCommitted,
     runOnce: () => runOnce(0),

@@ -14,7 +14,7 @@ for (const publisherKind of ['direct', 'outbox'] as const) {
   for (const mode of ['batch', 'single'] as const) {
     describeMessagingBehaviour(`${publisherKind} publisher, ${mode} runner`, async (): Promise<MessagingHarness> => {
       const f = await createFixture();
-      const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, pollIntervalMs: 200 });
+      const relay = createOutboxRelay({ pool: f.pool, nc: f.nc, namespace: f.ns, pollIntervalMs: 200 });
       await relay.start();
       const publisher: EventPublisher =
         publisherKind === 'direct' ? createDirectPublisher(f.js, { namespace: f.ns }) : createOutboxPublisher(f.pool);

@@ -54,7 +54,7 @@ describe('outbox relay', () => {
     expect((await f.effects('order-state')).length).toBe(1);
     expect(await inventoryStream(f)).toHaveLength(0);
 
-    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns });
+    const relay = createOutboxRelay({ pool: f.pool, nc: f.nc, namespace: f.ns });
     await relay.start();
     cleanups.push(() => relay.stop());
     await eventually(async () => (await inventoryStream(f)).length === 1);
@@ -76,7 +76,7 @@ describe('outbox relay', () => {
     const { rows } = await f.pool.query<{ n: number }>('select count(*)::int as n from messaging_outbox ');
     expect(rows[0]!.n).toBe(20); // the deletes died with the process
 
-    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns });
+    const relay = createOutboxRelay({ pool: f.pool, nc: f.nc, namespace: f.ns });
     await relay.flush();
     const stored = await inventoryStream(f);
     expect(stored).toHaveLength(20); // re-published, de-duplicated by Nats-Msg-Id
@@ -105,7 +105,7 @@ describe('outbox relay', () => {
     const f = await fixture();
     const metrics = countingMetrics();
     // No LISTEN and a poll a minute away: only the fast path can publish within the test.
-    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, pollIntervalMs: 60_000, claimGraceMs: 60_000, metrics });
+    const relay = createOutboxRelay({ pool: f.pool, nc: f.nc, namespace: f.ns, pollIntervalMs: 60_000, claimGraceMs: 60_000, metrics });
     await relay.start();
     cleanups.push(() => relay.stop());
     const db = drizzle({ client: f.pool });
@@ -128,7 +128,7 @@ describe('outbox relay', () => {
     const f = await fixture();
     const deletes: number[] = [];
     const metrics = { ...countingMetrics(), relayPublished: (n: number) => void deletes.push(n) };
-    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, pollIntervalMs: 60_000, claimGraceMs: 60_000, deleteDelayMs: 400, metrics });
+    const relay = createOutboxRelay({ pool: f.pool, nc: f.nc, namespace: f.ns, pollIntervalMs: 60_000, claimGraceMs: 60_000, deleteDelayMs: 400, metrics });
     await relay.start();
     cleanups.push(() => relay.stop());
     const db = drizzle({ client: f.pool });
@@ -163,7 +163,7 @@ describe('outbox relay', () => {
   it('leaves rows the fast path could not publish to the polling passes', async () => {
     const f = await fixture();
     // A namespace with no streams: every publish fails (no stream captures the subject).
-    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: `${f.ns}_nostream`, pollIntervalMs: 60_000, publishTimeoutMs: 1000 });
+    const relay = createOutboxRelay({ pool: f.pool, nc: f.nc, namespace: `${f.ns}_nostream`, pollIntervalMs: 60_000, publishTimeoutMs: 1000 });
     const db = drizzle({ client: f.pool });
     const { rows } = await collectOutbox(() => db.transaction((tx) => enqueue(tx, [rejected()], { source: 'inventory', correlationId: 'fail-1' })));
     await relay.start();
@@ -172,7 +172,7 @@ describe('outbox relay', () => {
     const { rows: left } = await f.pool.query('select count(*)::int as n from messaging_outbox ');
     expect(left[0].n).toBe(1);
     // The polling pass of a relay that can publish picks it up.
-    const good = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns });
+    const good = createOutboxRelay({ pool: f.pool, nc: f.nc, namespace: f.ns });
     await good.flush(10_000);
     expect(await inventoryStream(f)).toHaveLength(1);
   });
@@ -182,9 +182,9 @@ describe('outbox relay', () => {
     await enqueueMany(f, 3000, 500);
     const m1 = countingMetrics();
     const m2 = countingMetrics();
-    const r1 = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, batchSize: 200, metrics: m1 });
+    const r1 = createOutboxRelay({ pool: f.pool, nc: f.nc, namespace: f.ns, batchSize: 200, metrics: m1 });
     const pool2 = f.createPool(4);
-    const r2 = createOutboxRelay({ pool: pool2, js: f.js, namespace: f.ns, batchSize: 200, metrics: m2 });
+    const r2 = createOutboxRelay({ pool: pool2, nc: f.nc, namespace: f.ns, batchSize: 200, metrics: m2 });
     cleanups.push(async () => {
       await r1.stop();
       await r2.stop();
@@ -205,7 +205,7 @@ describe('outbox relay', () => {
     cleanups.push(() => nats.stop());
     const f = await fixture({ natsUrl: nats.url });
     const metrics = countingMetrics();
-    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, batchSize: 100, publishTimeoutMs: 1000, metrics });
+    const relay = createOutboxRelay({ pool: f.pool, nc: f.nc, namespace: f.ns, batchSize: 100, publishTimeoutMs: 1000, metrics });
     await relay.start();
     cleanups.push(() => relay.stop());
     const writing = enqueueMany(f, 2000, 20);
@@ -226,7 +226,7 @@ describe('outbox relay', () => {
     const nats = await startPrivateNats();
     cleanups.push(() => nats.stop());
     const f = await fixture({ natsUrl: nats.url });
-    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, publishTimeoutMs: 500 });
+    const relay = createOutboxRelay({ pool: f.pool, nc: f.nc, namespace: f.ns, publishTimeoutMs: 500 });
     await relay.start();
     cleanups.push(() => relay.stop());
     await nats.kill();
@@ -243,7 +243,7 @@ describe('outbox relay', () => {
   it('deletes each row once JetStream has it, and prunes inbox rows after their retention', async () => {
     const f = await fixture();
     await enqueueMany(f, 5);
-    const relay = createOutboxRelay({ pool: f.pool, js: f.js, namespace: f.ns, inboxRetentionMs: 1000 });
+    const relay = createOutboxRelay({ pool: f.pool, nc: f.nc, namespace: f.ns, inboxRetentionMs: 1000 });
     await relay.flush();
     await enqueueMany(f, 3); // not published
     expect(await inventoryStream(f)).toHaveLength(5);

@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import {
   deadLetterStream,
   serviceStreams,
@@ -195,7 +195,7 @@ export async function startService<TSchema extends Record<string, unknown>>(
   // alone.
   const relay: OutboxRelay = createOutboxRelay({
     pool,
-    js: jetstream(nc),
+    nc,
     namespace,
     logger,
     metrics: messagingMetrics,

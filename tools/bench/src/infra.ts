@@ -23,6 +23,8 @@ export interface BenchInfra {
    * to show what that option is worth; undefined when the main connection already has it.
    */
   readonly jsNoTraces: JetStreamClient | undefined;
+  /** The connection of `jsNoTraces`. */
+  readonly ncNoTraces: NatsConnection | undefined;
   readonly streams: readonly StreamDefinition[];
   readonly serverInfo: { readonly nats: string; readonly postgres: string };
   /** Deletes the streams, closes the connections and drops the database. Safe to call twice. */
@@ -112,6 +114,7 @@ export async function createBenchInfra(options: {
       js: jetstream(nc),
       jsm,
       jsNoTraces: ncNoTraces ? jetstream(ncNoTraces) : undefined,
+      ncNoTraces,
       streams,
       serverInfo: { nats: nc.info?.version ?? 'unknown', postgres: version.rows[0]?.v ?? 'unknown' },
       close,

@@ -36,10 +36,10 @@ async function verify(infra: BenchInfra, n: number): Promise<void> {
   }
 }
 
-function relayFor(infra: BenchInfra, published: { add(k: number): void }, batchSize?: number, js = infra.js) {
+function relayFor(infra: BenchInfra, published: { add(k: number): void }, batchSize?: number, nc = infra.nc) {
   return createOutboxRelay({
     pool: infra.pool,
-    js,
+    nc,
     namespace: infra.ns,
     ...(batchSize ? { batchSize } : {}),
     // relayPublished runs after the pass has committed its deletes: "published" is durable.
@@ -68,9 +68,9 @@ export async function relayDrain(
     );
   }
   const published = countdown(n);
-  const js = options.noAsyncTraces ? infra.jsNoTraces : infra.js;
-  if (!js) throw new Error('no noAsyncTraces connection');
-  const relay = relayFor(infra, published, options.batchSize, js);
+  const nc = options.noAsyncTraces ? infra.ncNoTraces : infra.nc;
+  if (!nc) throw new Error('no noAsyncTraces connection');
+  const relay = relayFor(infra, published, options.batchSize, nc);
   const batch = `${options.batchSize ? `batchSize ${options.batchSize}` : 'default batchSize'}${options.noAsyncTraces ? ', NATS noAsyncTraces' : ''}`;
   try {
     const t = await measure(async () => {

@@ -2,7 +2,6 @@
 // published. Args: <databaseUrl> <natsUrl> <namespace>.
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
-import { jetstream } from '@nats-io/jetstream';
 import { createOutboxRelay } from '../../src/index.js';
 
 const [dbUrl, natsUrl, ns] = process.argv.slice(2) as [string, string, string];
@@ -10,7 +9,7 @@ const pool = new pg.Pool({ connectionString: dbUrl, max: 2 });
 const nc = await connect({ servers: natsUrl });
 const relay = createOutboxRelay({
   pool,
-  js: jetstream(nc),
+  nc,
   namespace: ns,
   faults: {
     beforeDelete: async () => {
