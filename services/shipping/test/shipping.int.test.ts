@@ -184,7 +184,11 @@ describe('shipping service', () => {
       return rows;
     };
     await publish(...orders.map((f) => f.placed()));
-    const before = new Map((await eventually(async () => ((await pages()).length === ids.length ? pages() : undefined))).map((r) => [r.id, r.page]));
+    const inserted = await eventually(async () => {
+      const rows = await pages();
+      return rows.length === ids.length ? rows : undefined;
+    });
+    const before = new Map(inserted.map((r) => [r.id, r.page]));
     await publish(...orders.map((f) => f.authorized()));
     const after = await eventually(async () => {
       const rows = await pages();
